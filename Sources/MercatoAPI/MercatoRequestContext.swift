@@ -1,0 +1,27 @@
+import Hummingbird
+import Logging
+import MercatoCore
+
+/// The request context of every route: Hummingbird's core storage plus the IDs Microsoft's APIs echo
+/// (spec-saas §1.2) and, on authenticated routes, the caller.
+public struct MercatoRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// `x-ms-requestid`, from the client or generated.
+    public var requestId: String = ""
+    /// `x-ms-correlationid`, from the client or generated.
+    public var correlationId: String = ""
+    /// Set by authentication middleware on protected groups.
+    public var principal: Principal?
+
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Audit context for the current request and caller.
+    public var auditContext: AuditContext {
+        if let principal {
+            return AuditContext(principal: principal, requestId: requestId, correlationId: correlationId)
+        }
+        return AuditContext(actorType: .system, actorId: "anonymous", requestId: requestId, correlationId: correlationId)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import MercatoCore
+
+/// `mercato demo`: a demo publisher with an API application, created idempotently. Each run issues a fresh client
+/// secret (keeping the previous one valid, rotation with overlap) because stored secrets can't be shown again.
+public struct DemoSeeder: Sendable {
+    public static let publisherId = "contoso"
+    public static let applicationName = "Contoso SaaS backend"
+
+    public struct Result: Sendable, Codable, Equatable {
+        public var publisherId: String
+        public var sellerId: String
+        public var tenantId: String
+        public var clientId: String
+        public var clientSecret: String
+        public var baseUrl: String
+        public var ownerEmail: String
+        public var created: Bool
+        public var warnings: [String]
+    }
+
+    let env: MercatoEnvironment
+
+    public init(environment: MercatoEnvironment) {
+        self.env = environment
+    }
+
+    public func run() async throws -> Result {
+        let accounts = env.accounts
+        let context = AuditContext.cli("demo")
+        var created = false
+        if try await accounts.repository.publisher(id: Self.publisherId) == nil {
+            let enrollment = try await accounts.enroll(
+                publisherId: Self.publisherId, name: "Contoso Ltd.", ownerEmail: "owner@contoso.example",
+                ownerName: "Olivia Owner", tenantName: "contoso.onmicrosoft.example", context: context)
+            let owner = Principal(kind: .user, id: enrollment.owner.id, publisherId: Self.publisherId, roles: [.owner])
+            _ = try await accounts.addUser(by: owner, publisherId: Self.publisherId, email: "admin@contoso.example",
+                                           displayName: "Adam Admin", roles: [.owner], context: context)
+            _ = try await accounts.addUser(by: owner, publisherId: Self.publisherId, email: "manager@contoso.example",
+                                           displayName: "Maya Manager", roles: [.manager], context: context)
+            _ = try await accounts.addUser(by: owner, publisherId: Self.publisherId, email: "dev@contoso.example",
+                                           displayName: "Dev Developer", roles: [.developer], context: context)
+            created = true
+        }
+        guard let publisher = try await accounts.repository.publisher(id: Self.publisherId),
+              let owner = try await accounts.repository.user(publisherId: Self.publisherId, email: "owner@contoso.example")
+        else { throw DomainError.notFound(kind: "publisher", id: Self.publisherId) }
+        let actor = Principal(kind: .user, id: owner.id, publisherId: publisher.id, roles: [.owner])
+        let issued: IssuedClientSecret
+        if let app = try await accounts.repository.applications(publisherId: publisher.id).first(where: { $0.name == Self.applicationName }) {
+            issued = try await accounts.addSecret(by: actor, clientId: app.clientId, keepLatest: 2, context: context)
+        } else {
+            issued = try await accounts.createApplication(by: actor, publisherId: publisher.id, name: Self.applicationName,
+                                                          roles: [.manager], context: context)
+        }
+        let warnings = try await accounts.warnings(publisherId: publisher.id).map(\.message)
+        return Result(publisherId: publisher.id, sellerId: publisher.sellerId, tenantId: issued.application.tenantId,
+                      clientId: issued.application.clientId, clientSecret: issued.secret,
+                      baseUrl: env.configuration.baseURL, ownerEmail: owner.email, created: created, warnings: warnings)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import MercatoCore
+import MercatoStorage
+
+/// Every setting of `mercato`, with its default. Resolution order: flag > environment (`MERCATO_*`) > default.
+public struct MercatoConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: DatabaseLocation
+    /// The public base URL (for links, `@nextLink`, token issuers). Defaults to http://host:port.
+    public var baseURL: String
+    public var logLevel: Logger.Level
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    public var metricsToken: String?
+    public var rolePolicy: RolePolicy
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .sqlite(path: DatabaseLocation.defaultSQLitePath),
+        baseURL: String? = nil, logLevel: Logger.Level = .info, metricsToken: String? = nil, rolePolicy: RolePolicy = .default
+    ) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.baseURL = baseURL ?? "http://\(host):\(port)"
+        self.logLevel = logLevel
+        self.metricsToken = metricsToken
+        self.rolePolicy = rolePolicy
+    }
+
+    /// The documented keys: (flag, environment variable, default, meaning). README's config table lists these.
+    public static let keys: [(flag: String, env: String, defaultValue: String, meaning: String)] = [
+        ("--host", "MERCATO_HOST", "127.0.0.1", "address to listen on"),
+        ("--port", "MERCATO_PORT", "8080", "TCP port to listen on"),
+        ("--database", "MERCATO_DATABASE_URL", "./mercato.sqlite", "SQLite file path, or postgres://user:pass@host:5432/db"),
+        ("--base-url", "MERCATO_BASE_URL", "http://HOST:PORT", "public URL of this server (links, token issuer)"),
+        ("--log-level", "MERCATO_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
+        ("--metrics-token", "MERCATO_METRICS_TOKEN", "(none: /metrics open)", "bearer token required by /metrics"),
+        ("--contributor-roles", "MERCATO_CONTRIBUTOR_ROLES", "false", "give Business/Financial contributor and Marketer their '(if enabled)' grants"),
+    ]
+
+    /// Resolves a configuration from optional flag values and an environment.
+    public static func resolve(
+        host: String? = nil, port: Int? = nil, database: String? = nil, baseURL: String? = nil,
+        logLevel: String? = nil, metricsToken: String? = nil, contributorRoles: Bool? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> MercatoConfiguration {
+        func env(_ key: String) -> String? {
+            guard let v = environment[key], !v.isEmpty else { return nil }
+            return v
+        }
+        let host = host ?? env("MERCATO_HOST") ?? "127.0.0.1"
+        let portValue: Int
+        if let port { portValue = port } else if let p = env("MERCATO_PORT") {
+            guard let parsed = Int(p) else { throw DomainError.invalid(field: "MERCATO_PORT", reason: "'\(p)' is not a port number") }
+            portValue = parsed
+        } else { portValue = 8080 }
+        guard (0...65535).contains(portValue) else { throw DomainError.invalid(field: "port", reason: "\(portValue) is not in 0...65535") }
+        let location = try DatabaseLocation(database ?? env("MERCATO_DATABASE_URL") ?? DatabaseLocation.defaultSQLitePath)
+        let levelName = logLevel ?? env("MERCATO_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
+            throw DomainError.invalid(field: "log-level", reason: "'\(levelName)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        let contributor = try contributorRoles ?? env("MERCATO_CONTRIBUTOR_ROLES").map { value -> Bool in
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw DomainError.invalid(field: "MERCATO_CONTRIBUTOR_ROLES", reason: "'\(value)' is not true or false")
+            }
+        } ?? false
+        var base = baseURL ?? env("MERCATO_BASE_URL") ?? "http://\(host):\(portValue)"
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw DomainError.invalid(field: "base-url", reason: "'\(base)' is not an http(s) URL")
+        }
+        return MercatoConfiguration(host: host, port: portValue, database: location, baseURL: base, logLevel: level,
+                                    metricsToken: metricsToken ?? env("MERCATO_METRICS_TOKEN"),
+                                    rolePolicy: RolePolicy(contributorRolesEnabled: contributor))
+    }
+}

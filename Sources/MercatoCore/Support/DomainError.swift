@@ -1,0 +1,21 @@
+/// Typed domain errors (ARCHITECTURE rule 8). The edges map each case once: to Microsoft's JSON envelopes on /api,
+/// to an error page in the web UI, to an exit code in the CLI.
+public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Input failed validation; `field` names what was wrong.
+    case invalid(field: String, reason: String)
+    /// The thing does not exist (or the caller may not know that it does).
+    case notFound(kind: String, id: String)
+    /// The request conflicts with current state (a duplicate ID, a protected last Owner, ...).
+    case conflict(reason: String)
+    /// The caller is authenticated but lacks the permission.
+    case forbidden(permission: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalid(field, reason): "invalid \(field): \(reason)"
+        case let .notFound(kind, id): "\(kind) '\(id)' not found"
+        case let .conflict(reason): reason
+        case let .forbidden(permission, reason): "forbidden (\(permission)): \(reason)"
+        }
+    }
+}

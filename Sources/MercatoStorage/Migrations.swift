@@ -1,0 +1,188 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// One schema step. Migrations are numbered and append-only: a released migration is never edited; a change is a
+/// new migration. The DDL uses only types both SQLite and PostgreSQL accept (TEXT, BIGINT); times are BIGINT
+/// milliseconds since 1970.
+public struct Migration: Sendable {
+    public var version: Int
+    public var name: String
+    public var statements: [String]
+}
+
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "accounts and audit log", statements: [
+            """
+            CREATE TABLE publishers (
+                id TEXT PRIMARY KEY,
+                seller_id TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                mpn_id TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            // spec-portal §1.4: a Publisher ID "can't be reused" — IDs of deleted publishers stay reserved here.
+            "CREATE TABLE publisher_ids_used (id TEXT PRIMARY KEY, reserved_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE tenants (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL REFERENCES publishers(id),
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX tenants_publisher ON tenants(publisher_id)",
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL REFERENCES publishers(id),
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                email TEXT NOT NULL,
+                display_name TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                UNIQUE (publisher_id, email)
+            )
+            """,
+            """
+            CREATE TABLE user_groups (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL REFERENCES publishers(id),
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE group_members (
+                group_id TEXT NOT NULL REFERENCES user_groups(id),
+                user_id TEXT NOT NULL REFERENCES users(id),
+                PRIMARY KEY (group_id, user_id)
+            )
+            """,
+            """
+            CREATE TABLE role_assignments (
+                publisher_id TEXT NOT NULL REFERENCES publishers(id),
+                principal_type TEXT NOT NULL,
+                principal_id TEXT NOT NULL,
+                role TEXT NOT NULL,
+                PRIMARY KEY (publisher_id, principal_type, principal_id, role)
+            )
+            """,
+            // spec-saas §2.1: a (tenant ID, app ID) pair belongs to exactly one publisher account.
+            """
+            CREATE TABLE api_applications (
+                client_id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                publisher_id TEXT NOT NULL REFERENCES publishers(id),
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                UNIQUE (tenant_id, client_id)
+            )
+            """,
+            """
+            CREATE TABLE api_application_secrets (
+                id TEXT PRIMARY KEY,
+                client_id TEXT NOT NULL REFERENCES api_applications(client_id),
+                secret_hash TEXT NOT NULL,
+                hint TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX api_application_secrets_client ON api_application_secrets(client_id)",
+            """
+            CREATE TABLE customers (
+                tenant_id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE customer_users (
+                id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES customers(tenant_id),
+                email TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            // GOV-AUD-01/03: append-only, hash-chained. No code path updates or deletes these rows.
+            """
+            CREATE TABLE audit_log (
+                seq BIGINT PRIMARY KEY,
+                event_id TEXT NOT NULL UNIQUE,
+                time BIGINT NOT NULL,
+                actor_type TEXT NOT NULL,
+                actor_id TEXT NOT NULL,
+                on_behalf_of TEXT,
+                publisher_id TEXT,
+                action TEXT NOT NULL,
+                target_type TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                before_state TEXT,
+                after_state TEXT,
+                decision TEXT NOT NULL,
+                reason TEXT,
+                correlation_id TEXT,
+                request_id TEXT,
+                source_ip TEXT,
+                platform_version TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_publisher ON audit_log(publisher_id, seq)",
+            // The chain head: one row, locked by every append, so concurrent writers on PostgreSQL queue up
+            // instead of forking the chain; also lets verification see records deleted from the end.
+            "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')",
+        ]),
+    ]
+}
+
+/// Applies pending migrations, each in its own transaction, recording them in `schema_migrations`.
+public enum Migrator {
+    @discardableResult
+    public static func migrate(_ db: Database, logger: Logger, migrations: [Migration] = Migrations.all) async throws -> [Int] {
+        try await db.sql.raw("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+            """).run()
+        var applied: [Int] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+            let ran = try await db.write { tx -> Bool in
+                if db.kind == .postgres {
+                    // Replicas starting together: one migrates, the others wait and then see it done.
+                    try await tx.raw("SELECT pg_advisory_xact_lock(7263540)").run()
+                }
+                let done = try await tx.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").all()
+                guard done.isEmpty else { return false }
+                do {
+                    for statement in migration.statements {
+                        try await tx.raw(SQLQueryString(statement)).run()
+                    }
+                } catch {
+                    throw StorageError.migrationFailed(version: migration.version, name: migration.name, underlying: String(reflecting: error))
+                }
+                try await tx.raw("""
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().millis))
+                    """).run()
+                return true
+            }
+            if ran {
+                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                applied.append(migration.version)
+            }
+        }
+        return applied
+    }
+
+    /// Versions recorded as applied.
+    public static func appliedVersions(_ db: Database) async throws -> [Int] {
+        try await db.sql.raw("SELECT version FROM schema_migrations ORDER BY version").all()
+            .map { try $0.decode(column: "version", as: Int.self) }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import MercatoApp
+import Metrics
+import Prometheus
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP server (migrates the database first).",
+        discussion: "Creates the SQLite file on first start. /health answers 200 when the database is reachable.")
+
+    @OptionGroup var storage: StorageOptions
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: "Bearer token required by /metrics. [env: MERCATO_METRICS_TOKEN, default: none]")
+    var metricsToken: String?
+
+    func run() async throws {
+        let configuration = try storage.configuration(server: server, metricsToken: metricsToken)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var logger = Logger(label: "mercato")
+        logger.logLevel = configuration.logLevel
+        let env = try await MercatoEnvironment.open(configuration, logger: logger, metrics: registry)
+        logger.info("starting", metadata: ["database": "\(configuration.database)", "baseURL": "\(configuration.baseURL)"])
+        do {
+            try await buildApplication(environment: env).runService()
+        } catch {
+            try? await env.close()
+            throw error
+        }
+        try await env.close()
+    }
+}
