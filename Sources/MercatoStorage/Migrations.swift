@@ -88,7 +88,8 @@ public enum Migrations {
                 hint TEXT NOT NULL,
                 created_at BIGINT NOT NULL,
                 expires_at BIGINT NOT NULL,
-                revoked_at BIGINT
+                revoked_at BIGINT,
+                serial BIGINT NOT NULL
             )
             """,
             "CREATE INDEX api_application_secrets_client ON api_application_secrets(client_id)",

@@ -228,7 +228,7 @@ public struct SQLAccountRepository: AccountRepository {
     }
 
     public func secrets(clientId: String) async throws -> [ClientSecretRecord] {
-        try await db.sql.raw("SELECT * FROM api_application_secrets WHERE client_id = \(bind: clientId) ORDER BY created_at, id").all().map {
+        try await db.sql.raw("SELECT * FROM api_application_secrets WHERE client_id = \(bind: clientId) ORDER BY serial").all().map {
             ClientSecretRecord(
                 id: try $0.decode(column: "id", as: String.self), clientId: try $0.decode(column: "client_id", as: String.self),
                 hash: try $0.decode(column: "secret_hash", as: String.self), hint: try $0.decode(column: "hint", as: String.self),
@@ -323,9 +323,10 @@ public struct SQLAccountRepository: AccountRepository {
 
     static func insertSecret(_ s: ClientSecretRecord, _ tx: any SQLDatabase) async throws {
         try await tx.raw("""
-            INSERT INTO api_application_secrets (id, client_id, secret_hash, hint, created_at, expires_at, revoked_at)
+            INSERT INTO api_application_secrets (id, client_id, secret_hash, hint, created_at, expires_at, revoked_at, serial)
             VALUES (\(bind: s.id), \(bind: s.clientId), \(bind: s.hash), \(bind: s.hint), \(bind: s.createdAt.millis),
-                    \(bind: s.expiresAt.millis), \(bind: s.revokedAt?.millis))
+                    \(bind: s.expiresAt.millis), \(bind: s.revokedAt?.millis),
+                    (SELECT COALESCE(MAX(serial), 0) + 1 FROM api_application_secrets WHERE client_id = \(bind: s.clientId)))
             """).run()
     }
 

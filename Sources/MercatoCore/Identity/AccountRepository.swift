@@ -30,6 +30,7 @@ public protocol AccountRepository: Sendable {
     func applications(publisherId: String) async throws -> [APIApplication]
     func addSecret(_ secret: ClientSecretRecord, audit: AuditEntry) async throws
     func revokeSecret(clientId: String, secretId: String, at: Date, audit: AuditEntry) async throws
+    /// Secrets of an application, oldest first (in the order they were added).
     func secrets(clientId: String) async throws -> [ClientSecretRecord]
 
     func createCustomer(_ customer: Customer, audit: AuditEntry) async throws

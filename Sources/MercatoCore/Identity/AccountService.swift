@@ -181,7 +181,7 @@ public struct AccountService: Sendable {
         if let keepLatest {
             let active = try await repository.secrets(clientId: clientId)
                 .filter { $0.isActive(at: now) && $0.id != record.id }
-                .sorted { $0.createdAt > $1.createdAt }
+                .reversed() // newest first
             for old in active.dropFirst(max(0, keepLatest - 1)) {
                 try await repository.revokeSecret(clientId: clientId, secretId: old.id, at: now, audit: audit(
                     context, app.publisherId, "app.secret.revoke", "app", clientId, before: "{\"secretId\":\(jsonString(old.id))}"))
