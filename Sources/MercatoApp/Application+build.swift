@@ -1,4 +1,7 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import MercatoAPI
 import MercatoCore
@@ -10,13 +13,23 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     router.add(middleware: MetricsMiddleware())
     HealthController(db: env.db).addRoutes(to: router)
     MetricsController(registry: env.metrics, token: env.configuration.metricsToken).addRoutes(to: router)
+    EntraTokenController(issuer: env.tokenIssuer, keys: env.signingKeys, accounts: env.accounts, clock: env.tokenClock,
+                         baseURL: env.configuration.baseURL).addRoutes(to: router)
+    let api = router.group("api").add(middleware: MarketplaceAuthMiddleware(validator: env.tokenValidator))
+    PartnerAccountController(accounts: env.accounts, audit: env.audit).addRoutes(to: api.group("partner/v1"))
     return router
 }
 
-public func buildApplication(environment env: MercatoEnvironment) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(environment: env),
-        configuration: .init(address: .hostname(env.configuration.host, port: env.configuration.port), serverName: "mercato"),
-        logger: env.logger
-    )
+public func buildApplication(environment env: MercatoEnvironment) throws -> some ApplicationProtocol {
+    let configuration = ApplicationConfiguration(
+        address: .hostname(env.configuration.host, port: env.configuration.port), serverName: "mercato")
+    var server: HTTPServerBuilder = .http1()
+    if let cert = env.configuration.tlsCertificatePath, let key = env.configuration.tlsKeyPath {
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        tls.minimumTLSVersion = .tlsv12 // spec-saas §1.1: TLS 1.2 minimum
+        server = try .tls(.http1(), tlsConfiguration: tls)
+    }
+    return Application(router: buildRouter(environment: env), server: server, configuration: configuration, logger: env.logger)
 }

@@ -14,18 +14,27 @@ public struct MercatoConfiguration: Sendable {
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     public var metricsToken: String?
     public var rolePolicy: RolePolicy
+    /// PEM certificate chain and key: when both are set, `serve` speaks HTTPS only (TLS 1.2 minimum, spec-saas §1.1).
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+
+    public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .sqlite(path: DatabaseLocation.defaultSQLitePath),
-        baseURL: String? = nil, logLevel: Logger.Level = .info, metricsToken: String? = nil, rolePolicy: RolePolicy = .default
+        baseURL: String? = nil, logLevel: Logger.Level = .info, metricsToken: String? = nil, rolePolicy: RolePolicy = .default,
+        tlsCertificatePath: String? = nil, tlsKeyPath: String? = nil
     ) {
         self.host = host
         self.port = port
         self.database = database
-        self.baseURL = baseURL ?? "http://\(host):\(port)"
+        let scheme = tlsCertificatePath != nil && tlsKeyPath != nil ? "https" : "http"
+        self.baseURL = baseURL ?? "\(scheme)://\(host):\(port)"
         self.logLevel = logLevel
         self.metricsToken = metricsToken
         self.rolePolicy = rolePolicy
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsKeyPath = tlsKeyPath
     }
 
     /// The documented keys: (flag, environment variable, default, meaning). README's config table lists these.
@@ -33,7 +42,9 @@ public struct MercatoConfiguration: Sendable {
         ("--host", "MERCATO_HOST", "127.0.0.1", "address to listen on"),
         ("--port", "MERCATO_PORT", "8080", "TCP port to listen on"),
         ("--database", "MERCATO_DATABASE_URL", "./mercato.sqlite", "SQLite file path, or postgres://user:pass@host:5432/db"),
-        ("--base-url", "MERCATO_BASE_URL", "http://HOST:PORT", "public URL of this server (links, token issuer)"),
+        ("--base-url", "MERCATO_BASE_URL", "http(s)://HOST:PORT", "public URL of this server (links, token endpoints)"),
+        ("--tls-cert", "MERCATO_TLS_CERT", "(none: plain HTTP)", "PEM certificate chain; with --tls-key, serve HTTPS only"),
+        ("--tls-key", "MERCATO_TLS_KEY", "(none)", "PEM private key of --tls-cert"),
         ("--log-level", "MERCATO_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("--metrics-token", "MERCATO_METRICS_TOKEN", "(none: /metrics open)", "bearer token required by /metrics"),
         ("--contributor-roles", "MERCATO_CONTRIBUTOR_ROLES", "false", "give Business/Financial contributor and Marketer their '(if enabled)' grants"),
@@ -43,6 +54,7 @@ public struct MercatoConfiguration: Sendable {
     public static func resolve(
         host: String? = nil, port: Int? = nil, database: String? = nil, baseURL: String? = nil,
         logLevel: String? = nil, metricsToken: String? = nil, contributorRoles: Bool? = nil,
+        tlsCertificate: String? = nil, tlsKey: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> MercatoConfiguration {
         func env(_ key: String) -> String? {
@@ -68,13 +80,22 @@ public struct MercatoConfiguration: Sendable {
             default: throw DomainError.invalid(field: "MERCATO_CONTRIBUTOR_ROLES", reason: "'\(value)' is not true or false")
             }
         } ?? false
-        var base = baseURL ?? env("MERCATO_BASE_URL") ?? "http://\(host):\(portValue)"
+        let cert = tlsCertificate ?? env("MERCATO_TLS_CERT")
+        let key = tlsKey ?? env("MERCATO_TLS_KEY")
+        guard (cert == nil) == (key == nil) else {
+            throw DomainError.invalid(field: "tls", reason: "--tls-cert and --tls-key must be given together")
+        }
+        for path in [cert, key].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
+            throw DomainError.invalid(field: "tls", reason: "cannot read \(path)")
+        }
+        var base = baseURL ?? env("MERCATO_BASE_URL") ?? "\(cert != nil ? "https" : "http")://\(host):\(portValue)"
         while base.hasSuffix("/") { base.removeLast() }
         guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw DomainError.invalid(field: "base-url", reason: "'\(base)' is not an http(s) URL")
         }
         return MercatoConfiguration(host: host, port: portValue, database: location, baseURL: base, logLevel: level,
                                     metricsToken: metricsToken ?? env("MERCATO_METRICS_TOKEN"),
-                                    rolePolicy: RolePolicy(contributorRolesEnabled: contributor))
+                                    rolePolicy: RolePolicy(contributorRolesEnabled: contributor),
+                                    tlsCertificatePath: cert, tlsKeyPath: key)
     }
 }

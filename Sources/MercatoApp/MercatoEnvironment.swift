@@ -16,9 +16,14 @@ public final class MercatoEnvironment: Sendable {
     public let audit: SQLAuditLog
     public let accounts: AccountService
     public let metrics: PrometheusCollectorRegistry
+    /// Wall-clock time for tokens: tokens are checked by other parties' clocks, so they never time-travel.
+    public let tokenClock: any MarketplaceClock
+    public let signingKeys: SigningKeyService
+    public let tokenIssuer: TokenIssuer
+    public let tokenValidator: TokenValidator
 
     public init(configuration: MercatoConfiguration, logger: Logger, db: Database, clock: any MarketplaceClock,
-                ids: any IDGenerator, metrics: PrometheusCollectorRegistry) {
+                tokenClock: any MarketplaceClock = SystemClock(), ids: any IDGenerator, metrics: PrometheusCollectorRegistry) {
         self.configuration = configuration
         self.logger = logger
         self.db = db
@@ -27,14 +32,21 @@ public final class MercatoEnvironment: Sendable {
         self.metrics = metrics
         self.audit = SQLAuditLog(db: db, chain: AuditChain(digest: SHA256Hex.digest))
         let repository = SQLAccountRepository(db: db, audit: audit)
-        self.accounts = AccountService(repository: repository, clock: clock, ids: ids,
-                                       hasher: SaltedSecretHasher(ids: ids), policy: configuration.rolePolicy)
+        let accounts = AccountService(repository: repository, clock: clock, ids: ids,
+                                      hasher: SaltedSecretHasher(ids: ids), policy: configuration.rolePolicy)
+        self.accounts = accounts
+        self.tokenClock = tokenClock
+        let keys = SigningKeyService(repository: SQLSigningKeyRepository(db: db, audit: audit), clock: tokenClock, ids: ids)
+        self.signingKeys = keys
+        self.tokenIssuer = TokenIssuer(accounts: accounts, keys: keys, clock: tokenClock, ids: ids, audit: audit, digest: SHA256Hex.digest)
+        self.tokenValidator = TokenValidator(keys: keys, accounts: accounts, clock: tokenClock)
     }
 
     /// Opens the database, applies pending migrations and wires the services.
     public static func open(
         _ configuration: MercatoConfiguration, logger: Logger? = nil,
-        clock: any MarketplaceClock = AdjustableClock(), ids: any IDGenerator = SystemIDGenerator(),
+        clock: any MarketplaceClock = AdjustableClock(), tokenClock: any MarketplaceClock = SystemClock(),
+        ids: any IDGenerator = SystemIDGenerator(),
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> MercatoEnvironment {
         var logger = logger ?? Logger(label: "mercato")
@@ -46,7 +58,7 @@ public final class MercatoEnvironment: Sendable {
             try? await db.close()
             throw error
         }
-        return MercatoEnvironment(configuration: configuration, logger: logger, db: db, clock: clock, ids: ids, metrics: metrics)
+        return MercatoEnvironment(configuration: configuration, logger: logger, db: db, clock: clock, tokenClock: tokenClock, ids: ids, metrics: metrics)
     }
 
     public func close() async throws {

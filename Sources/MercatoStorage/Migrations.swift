@@ -140,6 +140,19 @@ public enum Migrations {
             "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')",
         ]),
+        Migration(version: 2, name: "token signing keys", statements: [
+            // spec-saas §2.1: Mercato is the token authority; its RS256 keys are published as JWKS.
+            """
+            CREATE TABLE signing_keys (
+                kid TEXT PRIMARY KEY,
+                private_key_pem TEXT NOT NULL,
+                public_key_pem TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                retired_at BIGINT,
+                serial BIGINT NOT NULL UNIQUE
+            )
+            """,
+        ]),
     ]
 }
 

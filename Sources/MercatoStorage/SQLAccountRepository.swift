@@ -50,10 +50,12 @@ public struct SQLAccountRepository: AccountRepository {
     }
 
     public func tenants(publisherId: String) async throws -> [Tenant] {
-        try await db.sql.raw("SELECT * FROM tenants WHERE publisher_id = \(bind: publisherId) ORDER BY created_at, id").all().map {
-            Tenant(id: try $0.decode(column: "id", as: String.self), publisherId: try $0.decode(column: "publisher_id", as: String.self),
-                   name: try $0.decode(column: "name", as: String.self), createdAt: Date(millis: try $0.decode(column: "created_at", as: Int64.self)))
-        }
+        try await db.sql.raw("SELECT * FROM tenants WHERE publisher_id = \(bind: publisherId) ORDER BY created_at, id").all().map(Self.tenant)
+    }
+
+    public func findTenant(_ idOrName: String) async throws -> Tenant? {
+        let key = idOrName.lowercased()
+        return try await db.sql.raw("SELECT * FROM tenants WHERE id = \(bind: key) OR LOWER(name) = \(bind: key) ORDER BY created_at LIMIT 1").first().map(Self.tenant)
     }
 
     // MARK: Users and groups
@@ -285,6 +287,11 @@ public struct SQLAccountRepository: AccountRepository {
         PublisherAccount(id: try row.decode(column: "id", as: String.self), sellerId: try row.decode(column: "seller_id", as: String.self),
                          name: try row.decode(column: "name", as: String.self), mpnId: try row.decode(column: "mpn_id", as: String?.self),
                          createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
+    }
+
+    static func tenant(_ row: any SQLRow) throws -> Tenant {
+        Tenant(id: try row.decode(column: "id", as: String.self), publisherId: try row.decode(column: "publisher_id", as: String.self),
+               name: try row.decode(column: "name", as: String.self), createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)))
     }
 
     static func user(_ row: any SQLRow) throws -> PublisherUser {

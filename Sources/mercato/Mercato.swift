@@ -15,7 +15,7 @@ struct Mercato: AsyncParsableCommand {
         Every command uses the same database as `serve` by default (./mercato.sqlite, or MERCATO_DATABASE_URL).
         Settings resolve flag > environment (MERCATO_*) > default.
         """,
-        subcommands: [Serve.self, Migrate.self, Demo.self, Audit.self]
+        subcommands: [Serve.self, Migrate.self, Demo.self, Audit.self, Keys.self, Tls.self, Token.self]
     )
 }
 
@@ -40,11 +40,11 @@ struct ServerOptions: ParsableArguments {
 }
 
 extension StorageOptions {
-    func configuration(server: ServerOptions? = nil, metricsToken: String? = nil) throws -> MercatoConfiguration {
+    func configuration(server: ServerOptions? = nil, metricsToken: String? = nil, tlsCert: String? = nil, tlsKey: String? = nil) throws -> MercatoConfiguration {
         do {
             return try MercatoConfiguration.resolve(
                 host: server?.host, port: server?.port, database: database, baseURL: server?.baseUrl,
-                logLevel: logLevel, metricsToken: metricsToken)
+                logLevel: logLevel, metricsToken: metricsToken, tlsCertificate: tlsCert, tlsKey: tlsKey)
         } catch let error as DomainError {
             throw ValidationError(error.description)
         }

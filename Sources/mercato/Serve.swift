@@ -16,8 +16,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Bearer token required by /metrics. [env: MERCATO_METRICS_TOKEN, default: none]")
     var metricsToken: String?
 
+    @Option(help: "PEM certificate chain; with --tls-key, serve HTTPS only (see `mercato tls init`). [env: MERCATO_TLS_CERT]")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key for --tls-cert. [env: MERCATO_TLS_KEY]")
+    var tlsKey: String?
+
     func run() async throws {
-        let configuration = try storage.configuration(server: server, metricsToken: metricsToken)
+        let configuration = try storage.configuration(server: server, metricsToken: metricsToken, tlsCert: tlsCert, tlsKey: tlsKey)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "mercato")

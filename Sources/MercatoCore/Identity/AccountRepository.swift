@@ -11,6 +11,8 @@ public protocol AccountRepository: Sendable {
 
     func addTenant(_ tenant: Tenant, audit: AuditEntry) async throws
     func tenants(publisherId: String) async throws -> [Tenant]
+    /// A tenant by GUID or by name (Entra accepts either in token URLs).
+    func findTenant(_ idOrName: String) async throws -> Tenant?
 
     /// Adds a user with roles; returns the account warnings after the change.
     func addUser(_ user: PublisherUser, roles: Set<Role>, audit: AuditEntry) async throws -> [AccountWarning]

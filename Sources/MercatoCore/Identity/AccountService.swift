@@ -271,10 +271,8 @@ public struct AccountService: Sendable {
 
     private func audit(_ context: AuditContext, _ publisherId: String?, _ action: String, _ targetType: String, _ targetId: String,
                        before: String? = nil, after: String? = nil) -> AuditEntry {
-        AuditEntry(eventId: ids.uuidString(), time: clock.now(), actorType: context.actorType, actorId: context.actorId,
-                   onBehalfOf: context.onBehalfOf, publisherId: publisherId, action: action, targetType: targetType,
-                   targetId: targetId, before: before, after: after, correlationId: context.correlationId,
-                   requestId: context.requestId, sourceIP: context.sourceIP)
+        context.entry(ids: ids, clock: clock, publisherId: publisherId, action: action, targetType: targetType,
+                      targetId: targetId, before: before, after: after)
     }
 
     static func validateGUID(_ value: String, field: String) throws {
@@ -301,6 +299,16 @@ public struct AuditContext: Sendable, Equatable {
     }
 
     public static let system = AuditContext(actorType: .system, actorId: "mercato")
+
+    /// The audit entry for an action taken in this context.
+    public func entry(ids: any IDGenerator, clock: any MarketplaceClock, publisherId: String?, action: String,
+                      targetType: String, targetId: String, before: String? = nil, after: String? = nil,
+                      decision: AuditEntry.Decision = .allowed, reason: String? = nil) -> AuditEntry {
+        AuditEntry(eventId: ids.uuidString(), time: clock.now(), actorType: actorType, actorId: actorId,
+                   onBehalfOf: onBehalfOf, publisherId: publisherId, action: action, targetType: targetType,
+                   targetId: targetId, before: before, after: after, decision: decision, reason: reason,
+                   correlationId: correlationId, requestId: requestId, sourceIP: sourceIP)
+    }
 
     public static func cli(_ command: String) -> AuditContext { AuditContext(actorType: .system, actorId: "cli:\(command)") }
 

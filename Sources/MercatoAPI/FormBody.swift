@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+
+/// An `application/x-www-form-urlencoded` body (OAuth2 token requests).
+public struct FormBody: Sendable {
+    public var fields: [String: String]
+
+    public subscript(_ name: String) -> String? { fields[name] }
+
+    /// Parses the request body; a body that is not form-encoded yields no fields (the caller reports what's missing).
+    public static func parse(_ request: Request, maxSize: Int = 64 * 1024) async throws -> FormBody {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let buffer = try await request.body.collect(upTo: maxSize)
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else { return FormBody(fields: [:]) }
+        return FormBody(fields: decode(String(buffer: buffer)))
+    }
+
+    public static func decode(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = unescape(String(kv[0]))
+            guard !key.isEmpty, fields[key] == nil else { continue }
+            fields[key] = kv.count > 1 ? unescape(String(kv[1])) : ""
+        }
+        return fields
+    }
+
+    static func unescape(_ s: String) -> String {
+        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
+    }
+}
