@@ -23,7 +23,7 @@ struct HealthAndRequestIDTests {
     @Test("/health answers 503 once the database is gone")
     func healthDown() async throws {
         try await withTestEnvironment { env in
-            let app = buildApplication(environment: env)
+            let app = try buildApplication(environment: env)
             try await env.db.close()
             try await app.test(.router) { client in
                 try await client.execute(uri: "/health", method: .get) { response in
