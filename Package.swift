@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -69,9 +70,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "MercatoJobs",
+            dependencies: [
+                "MercatoCore",
+                "MercatoStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MercatoApp",
             dependencies: [
                 "MercatoCore",
+                "MercatoJobs",
                 "MercatoStorage",
                 "MercatoAuth",
                 "MercatoAPI",

@@ -40,7 +40,18 @@ public struct APIError: Error, Sendable {
             self.init(.conflict, code: "Conflict", message: reason)
         case let .forbidden(permission, reason):
             self.init(.forbidden, code: "Forbidden", message: "You don't have the permission \(permission): \(reason)", target: permission)
+        case let .preconditionFailed(reason):
+            self.init(.preconditionFailed, code: "PreconditionFailed", message: reason, target: "If-Match")
         }
+    }
+
+    /// Field-by-field validation errors: one detail per issue, its target the field path.
+    public static func validation(_ issues: [ValidationIssue], status: HTTPResponse.Status) -> APIError {
+        var error = APIError(status, code: status == .badRequest ? "BadArgument" : "ValidationFailed",
+                             message: "\(issues.count) field\(issues.count == 1 ? "" : "s") failed validation: " + issues.prefix(3).map(\.description).joined(separator: "; "),
+                             target: issues.first?.field)
+        error.body.details = issues.map { APIErrorBody(code: "InvalidValue", message: $0.message, target: $0.field) }
+        return error
     }
 
     func response() -> Response {

@@ -33,6 +33,10 @@ public struct RequestIDMiddleware: RouterMiddleware {
             response = error.response()
         } catch let error as DomainError {
             response = APIError(error).response()
+        } catch let error as ValidationFailure {
+            response = APIError.validation(error.issues, status: .badRequest).response()
+        } catch let error as PublishValidationFailure {
+            response = APIError.validation(error.issues, status: .unprocessableContent).response()
         } catch let error as any HTTPResponseError {
             var r = APIError(error.status, code: Self.code(for: error.status), message: Self.message(for: error))
             if let e = error as? HTTPError { r.headers = e.headers }

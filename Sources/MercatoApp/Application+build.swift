@@ -16,7 +16,9 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     EntraTokenController(issuer: env.tokenIssuer, keys: env.signingKeys, accounts: env.accounts, clock: env.tokenClock,
                          baseURL: env.configuration.baseURL).addRoutes(to: router)
     let api = router.group("api").add(middleware: MarketplaceAuthMiddleware(validator: env.tokenValidator))
-    PartnerAccountController(accounts: env.accounts, audit: env.audit).addRoutes(to: api.group("partner/v1"))
+    let partner = api.group("partner/v1")
+    PartnerAccountController(accounts: env.accounts, audit: env.audit).addRoutes(to: partner)
+    PartnerOffersController(catalog: env.catalog, baseURL: env.configuration.baseURL).addRoutes(to: partner)
     return router
 }
 
@@ -31,5 +33,6 @@ public func buildApplication(environment env: MercatoEnvironment) throws -> some
         tls.minimumTLSVersion = .tlsv12 // spec-saas §1.1: TLS 1.2 minimum
         server = try .tls(.http1(), tlsConfiguration: tls)
     }
-    return Application(router: buildRouter(environment: env), server: server, configuration: configuration, logger: env.logger)
+    return Application(router: buildRouter(environment: env), server: server, configuration: configuration,
+                       services: [env.publishingWorker], logger: env.logger)
 }

@@ -17,6 +17,25 @@ public struct DemoSeeder: Sendable {
         public var ownerEmail: String
         public var created: Bool
         public var warnings: [String]
+        public var offerId: String
+        public var plans: [DemoPlan]
+        public var customerTenantId: String
+        public var customerEmail: String
+    }
+
+    public struct DemoPlan: Sendable, Codable, Equatable {
+        public var planId: String
+        public var pricingModel: String
+        public var visibility: String
+        public var freeTrial: Bool
+        public var dimensions: [DemoDimension]?
+    }
+
+    public struct DemoDimension: Sendable, Codable, Equatable {
+        public var id: String
+        public var pricePerUnit: String
+        public var includedMonthly: String
+        public var includedAnnual: String
     }
 
     let env: MercatoEnvironment
@@ -54,8 +73,22 @@ public struct DemoSeeder: Sendable {
                                                           roles: [.manager], context: context)
         }
         let warnings = try await accounts.warnings(publisherId: publisher.id).map(\.message)
+        if try await accounts.repository.customerUser(email: DemoCatalog.customerEmail) == nil {
+            _ = try await accounts.registerCustomer(tenantId: DemoCatalog.customerTenantId, name: "Northwind Traders",
+                                                    userEmail: DemoCatalog.customerEmail, userName: "Bea Buyer", context: context)
+        }
+        let offer = try await DemoCatalog.ensureLive(env, owner: actor, tenantId: issued.application.tenantId, appId: issued.application.clientId)
+        func text(_ q: IncludedQuantity) -> String { if case let .quantity(n) = q { String(n) } else { "unlimited" } }
+        let plans = offer.plans.map { plan in
+            DemoPlan(planId: plan.id, pricingModel: plan.pricing.kind.rawValue, visibility: plan.visibility.rawValue, freeTrial: plan.freeTrial,
+                     dimensions: plan.dimensions.isEmpty ? nil : plan.dimensions.map {
+                         DemoDimension(id: $0.dimensionId, pricePerUnit: Currency.exact($0.pricePerUnit.amount, "USD"),
+                                       includedMonthly: text($0.includedMonthly), includedAnnual: text($0.includedAnnual))
+                     })
+        }
         return Result(publisherId: publisher.id, sellerId: publisher.sellerId, tenantId: issued.application.tenantId,
                       clientId: issued.application.clientId, clientSecret: issued.secret,
-                      baseUrl: env.configuration.baseURL, ownerEmail: owner.email, created: created, warnings: warnings)
+                      baseUrl: env.configuration.baseURL, ownerEmail: owner.email, created: created, warnings: warnings,
+                      offerId: offer.id, plans: plans, customerTenantId: DemoCatalog.customerTenantId, customerEmail: DemoCatalog.customerEmail)
     }
 }

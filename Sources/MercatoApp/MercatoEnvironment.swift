@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MercatoAuth
 import MercatoCore
+import MercatoJobs
 import MercatoStorage
 import Prometheus
 
@@ -21,9 +22,12 @@ public final class MercatoEnvironment: Sendable {
     public let signingKeys: SigningKeyService
     public let tokenIssuer: TokenIssuer
     public let tokenValidator: TokenValidator
+    public let catalog: CatalogService
+    public let publishingWorker: PublishingWorker
 
     public init(configuration: MercatoConfiguration, logger: Logger, db: Database, clock: any MarketplaceClock,
-                tokenClock: any MarketplaceClock = SystemClock(), ids: any IDGenerator, metrics: PrometheusCollectorRegistry) {
+                tokenClock: any MarketplaceClock = SystemClock(), ids: any IDGenerator, metrics: PrometheusCollectorRegistry,
+                probe: any URLProbe = HTTPURLProbe()) {
         self.configuration = configuration
         self.logger = logger
         self.db = db
@@ -40,17 +44,23 @@ public final class MercatoEnvironment: Sendable {
         self.signingKeys = keys
         self.tokenIssuer = TokenIssuer(accounts: accounts, keys: keys, clock: tokenClock, ids: ids, audit: audit, digest: SHA256Hex.digest)
         self.tokenValidator = TokenValidator(keys: keys, accounts: accounts, clock: tokenClock)
+        let catalog = CatalogService(repository: SQLCatalogRepository(db: db, audit: audit), accounts: accounts, clock: clock, ids: ids, probe: probe)
+        self.catalog = catalog
+        self.publishingWorker = PublishingWorker(catalog: catalog, logger: logger)
     }
 
     /// Opens the database, applies pending migrations and wires the services.
     public static func open(
         _ configuration: MercatoConfiguration, logger: Logger? = nil,
         clock: any MarketplaceClock = AdjustableClock(), tokenClock: any MarketplaceClock = SystemClock(),
-        ids: any IDGenerator = SystemIDGenerator(),
+        ids: any IDGenerator = SystemIDGenerator(), probe: any URLProbe = HTTPURLProbe(),
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> MercatoEnvironment {
-        var logger = logger ?? Logger(label: "mercato")
-        logger.logLevel = configuration.logLevel
+        let logger = logger ?? {
+            var l = Logger(label: "mercato")
+            l.logLevel = configuration.logLevel
+            return l
+        }()
         let db = try await Database.open(configuration.database, logger: logger)
         do {
             try await Migrator.migrate(db, logger: logger)
@@ -58,7 +68,7 @@ public final class MercatoEnvironment: Sendable {
             try? await db.close()
             throw error
         }
-        return MercatoEnvironment(configuration: configuration, logger: logger, db: db, clock: clock, tokenClock: tokenClock, ids: ids, metrics: metrics)
+        return MercatoEnvironment(configuration: configuration, logger: logger, db: db, clock: clock, tokenClock: tokenClock, ids: ids, metrics: metrics, probe: probe)
     }
 
     public func close() async throws {

@@ -153,6 +153,57 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 3, name: "catalog: offers, publishing history and operations", statements: [
+            // Offer documents are JSON per slot (draft / preview / live, as in the CPP API); searchable and
+            // unique-constrained fields are copied into columns.
+            """
+            CREATE TABLE offers (
+                publisher_id TEXT NOT NULL REFERENCES publishers(id),
+                offer_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                state_json TEXT NOT NULL,
+                draft_json TEXT NOT NULL,
+                preview_json TEXT,
+                live_json TEXT,
+                version BIGINT NOT NULL,
+                aad_tenant_id TEXT,
+                aad_app_id TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (publisher_id, offer_id)
+            )
+            """,
+            "CREATE INDEX offers_status ON offers(status)",
+            "CREATE INDEX offers_app ON offers(aad_tenant_id, aad_app_id)",
+            """
+            CREATE TABLE offer_history (
+                publisher_id TEXT NOT NULL,
+                offer_id TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                time BIGINT NOT NULL,
+                event TEXT NOT NULL,
+                initiated_by TEXT,
+                details TEXT,
+                PRIMARY KEY (publisher_id, offer_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE publish_operations (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL,
+                offer_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                operation_json TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                claimed_until BIGINT
+            )
+            """,
+            "CREATE INDEX publish_operations_pending ON publish_operations(status, created_at)",
+            "CREATE INDEX publish_operations_offer ON publish_operations(publisher_id, offer_id)",
+        ]),
     ]
 }
 

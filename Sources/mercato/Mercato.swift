@@ -8,6 +8,21 @@ import Prometheus
 
 @main
 struct Mercato: AsyncParsableCommand {
+    static func main() async {
+        // Logs go to standard error, so `--json` output on standard output stays machine-readable.
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "mercato",
         abstract: "A self-hostable commercial marketplace that speaks Microsoft's marketplace APIs.",

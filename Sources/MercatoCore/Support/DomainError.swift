@@ -9,6 +9,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case conflict(reason: String)
     /// The caller is authenticated but lacks the permission.
     case forbidden(permission: String, reason: String)
+    /// An `If-Match` precondition did not hold (the resource changed since it was read): 412.
+    case preconditionFailed(reason: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .notFound(kind, id): "\(kind) '\(id)' not found"
         case let .conflict(reason): reason
         case let .forbidden(permission, reason): "forbidden (\(permission)): \(reason)"
+        case let .preconditionFailed(reason): reason
         }
     }
 }
