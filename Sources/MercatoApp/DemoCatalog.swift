@@ -4,15 +4,15 @@ import MercatoCore
 /// The demo's live SaaS offer: a flat-rate plan with a metered dimension and included quantities, a per-user plan
 /// with a free trial, and a private plan for the demo customer's tenant. A sandbox offer, pointed at the sample
 /// publisher app on 127.0.0.1:8081 (issue 9).
-enum DemoCatalog {
-    static let offerId = "contoso-analytics"
-    static let customerTenantId = "6a1b5a0e-3f2d-4c5e-9a7b-1c2d3e4f5a6b"
+public enum DemoCatalog {
+    public static let offerId = "contoso-analytics"
+    public static let customerTenantId = "6a1b5a0e-3f2d-4c5e-9a7b-1c2d3e4f5a6b"
     static let customerEmail = "buyer@northwind.example"
     static let sampleAppURL = "http://127.0.0.1:8081"
 
     static func usd(_ s: String) -> Money { Money(Decimal(string: s)!, "USD") }
 
-    static func offer(tenantId: String, appId: String) -> Offer {
+    public static func offer(tenantId: String, appId: String) -> Offer {
         let markets = ["US", "CA", "GB", "DE", "FR", "JP"]
         return Offer(
             id: offerId, type: .saas, alias: "Contoso Analytics", isSandbox: true,

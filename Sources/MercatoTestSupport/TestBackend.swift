@@ -69,6 +69,7 @@ public func withTestEnvironment<R>(
     _ backend: TestBackend = .sqlite,
     clock: any MarketplaceClock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000)),
     tokenClock: any MarketplaceClock = SystemClock(),
+    probe: any URLProbe = FakeProbe(),
     configure: (inout MercatoConfiguration) -> Void = { _ in },
     _ body: (MercatoEnvironment) async throws -> R
 ) async throws -> R {
@@ -77,7 +78,7 @@ public func withTestEnvironment<R>(
     configure(&configuration)
     var logger = Logger(label: "mercato-test")
     logger.logLevel = .warning
-    let env = try await MercatoEnvironment.open(configuration, logger: logger, clock: clock, tokenClock: tokenClock)
+    let env = try await MercatoEnvironment.open(configuration, logger: logger, clock: clock, tokenClock: tokenClock, probe: probe)
     do {
         let result = try await body(env)
         try await env.close()

@@ -23,6 +23,14 @@ struct DemoSeederTests {
             #expect(try await env.accounts.authenticate(clientId: third.clientId, secret: third.clientSecret) != nil)
             #expect(try await env.accounts.repository.applications(publisherId: "contoso").count == 1)
             #expect(try await env.audit.verify().isIntact)
+            // issue 4: a live SaaS offer with a metered flat-rate plan, a per-user plan and a private plan.
+            #expect(first.offerId == "contoso-analytics" && third.offerId == first.offerId)
+            let models = Dictionary(uniqueKeysWithValues: first.plans.map { ($0.planId, $0.pricingModel) })
+            #expect(models["silver"] == "FlatRate" && models["per-seat"] == "PerUser")
+            #expect(first.plans.first { $0.planId == "silver" }?.dimensions?.first?.includedMonthly == "1000")
+            #expect(first.plans.contains { $0.visibility == "Private" })
+            let record = try await env.catalog.repository.offer(publisherId: "contoso", offerId: "contoso-analytics")
+            #expect(record?.state.status == .live)
         }
     }
 }
