@@ -33,6 +33,8 @@ public struct RequestIDMiddleware: RouterMiddleware {
             response = error.response()
         } catch let error as DomainError {
             response = APIError(error).response()
+        } catch let refusal as TransitionRefusal {
+            response = APIError(HTTPResponse.Status(code: refusal.status), code: refusal.code, message: refusal.message, target: refusal.target).response()
         } catch let error as ValidationFailure {
             response = APIError.validation(error.issues, status: .badRequest).response()
         } catch let error as PublishValidationFailure {

@@ -19,6 +19,7 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     let partner = api.group("partner/v1")
     PartnerAccountController(accounts: env.accounts, audit: env.audit).addRoutes(to: partner)
     PartnerOffersController(catalog: env.catalog, baseURL: env.configuration.baseURL).addRoutes(to: partner)
+    FulfillmentController(subscriptions: env.subscriptions, baseURL: env.configuration.baseURL).addRoutes(to: api)
     return router
 }
 
@@ -34,5 +35,5 @@ public func buildApplication(environment env: MercatoEnvironment) throws -> some
         server = try .tls(.http1(), tlsConfiguration: tls)
     }
     return Application(router: buildRouter(environment: env), server: server, configuration: configuration,
-                       services: [env.publishingWorker], logger: env.logger)
+                       services: [env.publishingWorker, env.lifecycleWorker], logger: env.logger)
 }

@@ -24,6 +24,8 @@ public final class MercatoEnvironment: Sendable {
     public let tokenValidator: TokenValidator
     public let catalog: CatalogService
     public let publishingWorker: PublishingWorker
+    public let subscriptions: SubscriptionService
+    public let lifecycleWorker: LifecycleWorker
 
     public init(configuration: MercatoConfiguration, logger: Logger, db: Database, clock: any MarketplaceClock,
                 tokenClock: any MarketplaceClock = SystemClock(), ids: any IDGenerator, metrics: PrometheusCollectorRegistry,
@@ -47,6 +49,10 @@ public final class MercatoEnvironment: Sendable {
         let catalog = CatalogService(repository: SQLCatalogRepository(db: db, audit: audit), accounts: accounts, clock: clock, ids: ids, probe: probe)
         self.catalog = catalog
         self.publishingWorker = PublishingWorker(catalog: catalog, logger: logger)
+        let subscriptions = SubscriptionService(repository: SQLSubscriptionRepository(db: db, audit: audit), catalog: catalog.repository,
+                                                accounts: repository, clock: clock, ids: ids, digest: SHA256Hex.digest)
+        self.subscriptions = subscriptions
+        self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, logger: logger)
     }
 
     /// Opens the database, applies pending migrations and wires the services.

@@ -204,6 +204,46 @@ public enum Migrations {
             "CREATE INDEX publish_operations_pending ON publish_operations(status, created_at)",
             "CREATE INDEX publish_operations_offer ON publish_operations(publisher_id, offer_id)",
         ]),
+        Migration(version: 4, name: "SaaS subscriptions, operations and purchase tokens", statements: [
+            """
+            CREATE TABLE subscriptions (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL,
+                offer_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                plan_id TEXT NOT NULL,
+                customer_tenant_id TEXT NOT NULL,
+                has_paid BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                subscription_json TEXT NOT NULL
+            )
+            """,
+            // spec-saas §3.3: list per publisher in a stable order, 100 per page.
+            "CREATE INDEX subscriptions_publisher ON subscriptions(publisher_id, created_at, id)",
+            "CREATE INDEX subscriptions_customer ON subscriptions(customer_tenant_id, offer_id)",
+            """
+            CREATE TABLE saas_operations (
+                id TEXT PRIMARY KEY,
+                subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+                status TEXT NOT NULL,
+                is_final BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                operation_json TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX saas_operations_subscription ON saas_operations(subscription_id, created_at)",
+            "CREATE INDEX saas_operations_unfinished ON saas_operations(is_final, created_at)",
+            // Only hashes of purchase tokens are kept (a token is a bearer secret in a URL).
+            """
+            CREATE TABLE purchase_tokens (
+                token_hash TEXT PRIMARY KEY,
+                subscription_id TEXT NOT NULL REFERENCES subscriptions(id),
+                publisher_id TEXT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 }
 

@@ -45,8 +45,17 @@ class Mercato:
     def demo(self) -> dict:
         return json.loads(self.run("demo", "--json", "--base-url", self.base_url or "http://127.0.0.1:8080"))
 
-    def serve(self, *extra: str, scheme: str = "http", ca: str | None = None) -> str:
-        port = free_port()
+    def serve_on(self, port: int) -> str:
+        return self.serve(port=port)
+
+    def purchase(self, plan: str, quantity: int | None = None, count: int = 1, customer: str = "buyer@northwind.example"):
+        args = ["purchase", "--offer", "contoso-analytics", "--plan", plan, "--customer", customer, "--count", str(count), "--json"]
+        if quantity is not None:
+            args += ["--quantity", str(quantity)]
+        return json.loads(self.run(*args))
+
+    def serve(self, *extra: str, scheme: str = "http", ca: str | None = None, port: int | None = None) -> str:
+        port = port or free_port()
         self.base_url = f"{scheme}://127.0.0.1:{port}"
         log = open(self.workdir / "serve.log", "w")
         self.process = subprocess.Popen([self.binary, "serve", "--port", str(port), "--database", self.database, *extra],
@@ -76,3 +85,22 @@ def mercato(mercato_bin, tmp_path):
     m = Mercato(mercato_bin, tmp_path)
     yield m
     m.stop()
+
+
+TOKEN_SCOPE = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default"
+
+
+@pytest.fixture
+def marketplace(mercato):
+    """A running Mercato (plain HTTP) with the demo data, and a bearer token of the demo publisher's app."""
+    port = free_port()
+    mercato.base_url = f"http://127.0.0.1:{port}"
+    demo = mercato.demo()  # with base_url so links (@nextLink, Operation-Location) point at this server
+    mercato.serve_on(port)
+    reply = requests.post(f"{mercato.base_url}/{demo['tenantId']}/oauth2/v2.0/token", data={
+        "grant_type": "client_credentials", "client_id": demo["clientId"], "client_secret": demo["clientSecret"],
+        "scope": TOKEN_SCOPE})
+    assert reply.status_code == 200, reply.text
+    mercato.demo_data = demo
+    mercato.token = reply.json()["access_token"]
+    return mercato

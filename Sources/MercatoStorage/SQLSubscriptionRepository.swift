@@ -1,0 +1,142 @@
+import Foundation
+import MercatoCore
+import SQLKit
+
+/// `SubscriptionRepository` on SQL: subscription and operation documents as JSON with the queried fields in columns.
+public struct SQLSubscriptionRepository: SubscriptionRepository {
+    let db: Database
+    let audit: SQLAuditLog
+
+    public init(db: Database, audit: SQLAuditLog) {
+        self.db = db
+        self.audit = audit
+    }
+
+    static func json<T: Encodable>(_ v: T) throws -> String { try SQLCatalogRepository.json(v) }
+    static func decode<T: Decodable>(_ t: T.Type, _ s: String) throws -> T { try SQLCatalogRepository.decode(t, s) }
+
+    public func create(_ s: Subscription, token: PurchaseToken, audit entry: AuditEntry) async throws {
+        try await db.write { tx in
+            try await Self.insert(s, tx)
+            try await Self.insertToken(token, tx)
+            try await self.audit.append(entry, in: tx)
+        }
+    }
+
+    static func paid(_ s: Subscription) -> Int64 { s.activatedAt != nil && !s.isFreeTrial ? 1 : 0 }
+
+    static func insert(_ s: Subscription, _ tx: any SQLDatabase) async throws {
+        try await tx.raw("""
+            INSERT INTO subscriptions (id, publisher_id, offer_id, status, plan_id, customer_tenant_id, has_paid, created_at, updated_at, subscription_json)
+            VALUES (\(bind: s.id), \(bind: s.publisherId), \(bind: s.offerId), \(bind: s.status.rawValue), \(bind: s.planId),
+                    \(bind: s.beneficiary.tenantId), \(bind: paid(s)), \(bind: s.created.millis), \(bind: (s.lastModified ?? s.created).millis),
+                    \(bind: try json(s)))
+            """).run()
+    }
+
+    static func insertToken(_ t: PurchaseToken, _ tx: any SQLDatabase) async throws {
+        try await tx.raw("""
+            INSERT INTO purchase_tokens (token_hash, subscription_id, publisher_id, expires_at)
+            VALUES (\(bind: t.hash), \(bind: t.subscriptionId), \(bind: t.publisherId), \(bind: t.expiresAt.millis))
+            """).run()
+    }
+
+    public func subscription(id: String) async throws -> Subscription? {
+        try await db.sql.raw("SELECT subscription_json FROM subscriptions WHERE id = \(bind: id)").first().map {
+            try Self.decode(Subscription.self, try $0.decode(column: "subscription_json", as: String.self))
+        }
+    }
+
+    public func page(publisherId: String, after cursor: SubscriptionCursor?, limit: Int) async throws -> [Subscription] {
+        let rows: [any SQLRow]
+        if let cursor {
+            let ms = cursor.created.millis
+            rows = try await db.sql.raw("""
+                SELECT subscription_json FROM subscriptions
+                WHERE publisher_id = \(bind: publisherId) AND (created_at > \(bind: ms) OR (created_at = \(bind: ms) AND id > \(bind: cursor.id)))
+                ORDER BY created_at, id LIMIT \(bind: limit)
+                """).all()
+        } else {
+            rows = try await db.sql.raw("""
+                SELECT subscription_json FROM subscriptions WHERE publisher_id = \(bind: publisherId) ORDER BY created_at, id LIMIT \(bind: limit)
+                """).all()
+        }
+        return try rows.map { try Self.decode(Subscription.self, try $0.decode(column: "subscription_json", as: String.self)) }
+    }
+
+    public func subscriptions(customerTenantId: String) async throws -> [Subscription] {
+        try await db.sql.raw("SELECT subscription_json FROM subscriptions WHERE customer_tenant_id = \(bind: customerTenantId) ORDER BY created_at, id").all().map {
+            try Self.decode(Subscription.self, try $0.decode(column: "subscription_json", as: String.self))
+        }
+    }
+
+    public func mutate<R: Sendable>(subscriptionId: String, _ body: @escaping @Sendable (inout SubscriptionAggregate) throws -> R) async throws -> R {
+        try await db.write { tx in
+            guard let row = try await tx.raw(SQLQueryString("SELECT subscription_json FROM subscriptions WHERE id = ") + "\(bind: subscriptionId)"
+                                             + SQLQueryString(db.forUpdate)).first() else {
+                throw TransitionRefusal(404, "EntityNotFound", "SaaS subscription \(subscriptionId) cannot be found.", target: "subscriptionId")
+            }
+            let subscription = try Self.decode(Subscription.self, try row.decode(column: "subscription_json", as: String.self))
+            let pending = try await tx.raw("""
+                SELECT operation_json FROM saas_operations WHERE subscription_id = \(bind: subscriptionId) AND is_final = 0 ORDER BY created_at
+                """).all().map { try Self.decode(SubscriptionOperation.self, try $0.decode(column: "operation_json", as: String.self)) }
+            var aggregate = SubscriptionAggregate(subscription: subscription, operations: pending)
+            let result = try body(&aggregate)
+            let s = aggregate.subscription
+            if s != subscription {
+                try await tx.raw("""
+                    UPDATE subscriptions SET status = \(bind: s.status.rawValue), plan_id = \(bind: s.planId), has_paid = \(bind: Self.paid(s)),
+                        updated_at = \(bind: (s.lastModified ?? s.created).millis), subscription_json = \(bind: try Self.json(s))
+                    WHERE id = \(bind: s.id)
+                    """).run()
+            }
+            for op in aggregate.operations where !pending.contains(op) {
+                try await tx.raw("""
+                    INSERT INTO saas_operations (id, subscription_id, status, is_final, created_at, operation_json)
+                    VALUES (\(bind: op.id), \(bind: op.subscriptionId), \(bind: op.status.rawValue), \(bind: op.status.isFinal ? 1 : 0),
+                            \(bind: op.created.millis), \(bind: try Self.json(op)))
+                    ON CONFLICT (id) DO UPDATE SET status = excluded.status, is_final = excluded.is_final, operation_json = excluded.operation_json
+                    """).run()
+            }
+            for entry in aggregate.audit { try await self.audit.append(entry, in: tx) }
+            return result
+        }
+    }
+
+    public func addToken(_ token: PurchaseToken) async throws {
+        try await db.write { tx in try await Self.insertToken(token, tx) }
+    }
+
+    public func token(hash: String) async throws -> PurchaseToken? {
+        try await db.sql.raw("SELECT * FROM purchase_tokens WHERE token_hash = \(bind: hash)").first().map {
+            PurchaseToken(hash: try $0.decode(column: "token_hash", as: String.self), subscriptionId: try $0.decode(column: "subscription_id", as: String.self),
+                          publisherId: try $0.decode(column: "publisher_id", as: String.self),
+                          expiresAt: Date(millis: try $0.decode(column: "expires_at", as: Int64.self)))
+        }
+    }
+
+    public func operation(id: String) async throws -> SubscriptionOperation? {
+        try await db.sql.raw("SELECT operation_json FROM saas_operations WHERE id = \(bind: id)").first().map {
+            try Self.decode(SubscriptionOperation.self, try $0.decode(column: "operation_json", as: String.self))
+        }
+    }
+
+    public func operations(subscriptionId: String) async throws -> [SubscriptionOperation] {
+        try await db.sql.raw("SELECT operation_json FROM saas_operations WHERE subscription_id = \(bind: subscriptionId) ORDER BY created_at, id").all().map {
+            try Self.decode(SubscriptionOperation.self, try $0.decode(column: "operation_json", as: String.self))
+        }
+    }
+
+    public func unfinishedOperations(limit: Int) async throws -> [SubscriptionOperation] {
+        try await db.sql.raw("SELECT operation_json FROM saas_operations WHERE is_final = 0 ORDER BY created_at LIMIT \(bind: limit)").all().map {
+            try Self.decode(SubscriptionOperation.self, try $0.decode(column: "operation_json", as: String.self))
+        }
+    }
+
+    public func hasPaid(customerTenantId: String, publisherId: String, offerId: String) async throws -> Bool {
+        try await db.sql.raw("""
+            SELECT id FROM subscriptions WHERE customer_tenant_id = \(bind: customerTenantId) AND publisher_id = \(bind: publisherId)
+            AND offer_id = \(bind: offerId) AND has_paid = 1 LIMIT 1
+            """).first() != nil
+    }
+}
