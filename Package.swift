@@ -123,6 +123,7 @@ let package = Package(
             dependencies: [
                 "MercatoApp", "MercatoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -35,5 +35,5 @@ public func buildApplication(environment env: MercatoEnvironment) throws -> some
         server = try .tls(.http1(), tlsConfiguration: tls)
     }
     return Application(router: buildRouter(environment: env), server: server, configuration: configuration,
-                       services: [env.publishingWorker, env.lifecycleWorker], logger: env.logger)
+                       services: env.configuration.runWorkers ? [env.publishingWorker, env.lifecycleWorker] : [], logger: env.logger)
 }

@@ -19,6 +19,9 @@ public struct MercatoConfiguration: Sendable {
     public var tlsKeyPath: String?
 
     public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+    /// Whether `serve` runs the background workers (publishing, subscription lifecycle). A replica may serve HTTP
+    /// only; tests drive the workers by hand.
+    public var runWorkers: Bool = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .sqlite(path: DatabaseLocation.defaultSQLitePath),
@@ -48,6 +51,7 @@ public struct MercatoConfiguration: Sendable {
         ("--log-level", "MERCATO_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("--metrics-token", "MERCATO_METRICS_TOKEN", "(none: /metrics open)", "bearer token required by /metrics"),
         ("--contributor-roles", "MERCATO_CONTRIBUTOR_ROLES", "false", "give Business/Financial contributor and Marketer their '(if enabled)' grants"),
+        ("--no-workers", "MERCATO_WORKERS", "true", "run the background workers (publishing, subscription lifecycle) in this process"),
     ]
 
     /// Resolves a configuration from optional flag values and an environment.
@@ -93,9 +97,18 @@ public struct MercatoConfiguration: Sendable {
         guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw DomainError.invalid(field: "base-url", reason: "'\(base)' is not an http(s) URL")
         }
-        return MercatoConfiguration(host: host, port: portValue, database: location, baseURL: base, logLevel: level,
+        let workers = try env("MERCATO_WORKERS").map { value -> Bool in
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw DomainError.invalid(field: "MERCATO_WORKERS", reason: "'\(value)' is not true or false")
+            }
+        } ?? true
+        var configuration = MercatoConfiguration(host: host, port: portValue, database: location, baseURL: base, logLevel: level,
                                     metricsToken: metricsToken ?? env("MERCATO_METRICS_TOKEN"),
                                     rolePolicy: RolePolicy(contributorRolesEnabled: contributor),
                                     tlsCertificatePath: cert, tlsKeyPath: key)
+        configuration.runWorkers = workers
+        return configuration
     }
 }

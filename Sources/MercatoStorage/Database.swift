@@ -2,6 +2,7 @@
 import Foundation
 import Logging
 import MercatoCore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresKit
@@ -21,6 +22,7 @@ public final class Database: Sendable {
     public let sql: any SQLDatabase
     private let writer: any SQLDatabase
     private let shutdownHandlers: @Sendable () async throws -> Void
+    private let closed = NIOLockedValueBox(false)
 
     private init(kind: Kind, location: DatabaseLocation, sql: any SQLDatabase, writer: any SQLDatabase,
                  shutdown: @escaping @Sendable () async throws -> Void) {
@@ -101,7 +103,13 @@ public final class Database: Sendable {
         }
     }
 
+    /// Closes the pools. Idempotent: a second close is a no-op (closing SQLite handles twice would free them twice).
     public func close() async throws {
+        let first = closed.withLockedValue { wasClosed in
+            defer { wasClosed = true }
+            return !wasClosed
+        }
+        guard first else { return }
         try await shutdownHandlers()
     }
 }

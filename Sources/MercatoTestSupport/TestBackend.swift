@@ -75,6 +75,7 @@ public func withTestEnvironment<R>(
 ) async throws -> R {
     let database = try await TestDatabase.make(backend)
     var configuration = MercatoConfiguration(database: database.location, logLevel: .warning)
+    configuration.runWorkers = false // tests run the workers by hand, deterministically
     configure(&configuration)
     var logger = Logger(label: "mercato-test")
     logger.logLevel = .warning

@@ -21,6 +21,11 @@ public struct AppFixture: Sendable {
 
     /// A v2 access token from the real issuer.
     public func token(_ env: MercatoEnvironment, version: TokenEndpointVersion = .v2) async throws -> String {
+        try await Self.token(env, tenantId: tenantId, clientId: clientId, secret: secret, version: version)
+    }
+
+    public static func token(_ env: MercatoEnvironment, tenantId: String, clientId: String, secret: String,
+                             version: TokenEndpointVersion = .v2) async throws -> String {
         let resource = EntraConventions.marketplaceResourceId
         let result = try await env.tokenIssuer.issue(ClientCredentialsRequest(
             tenant: tenantId, version: version, grantType: "client_credentials", clientId: clientId, clientSecret: secret,

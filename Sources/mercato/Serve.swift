@@ -16,6 +16,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Bearer token required by /metrics. [env: MERCATO_METRICS_TOKEN, default: none]")
     var metricsToken: String?
 
+    @Flag(help: "Don't run the background workers in this process (an HTTP-only replica). [env: MERCATO_WORKERS=false]")
+    var noWorkers = false
+
     @Option(help: "PEM certificate chain; with --tls-key, serve HTTPS only (see `mercato tls init`). [env: MERCATO_TLS_CERT]")
     var tlsCert: String?
 
@@ -23,7 +26,8 @@ struct Serve: AsyncParsableCommand {
     var tlsKey: String?
 
     func run() async throws {
-        let configuration = try storage.configuration(server: server, metricsToken: metricsToken, tlsCert: tlsCert, tlsKey: tlsKey)
+        var configuration = try storage.configuration(server: server, metricsToken: metricsToken, tlsCert: tlsCert, tlsKey: tlsKey)
+        if noWorkers { configuration.runWorkers = false }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "mercato")
