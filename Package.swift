@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "MercatoCore",
                 "MercatoStorage",
+                "MercatoAuth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -85,11 +85,17 @@ public struct EntraTokenController: Sendable {
 
     func discovery(_ context: MercatoRequestContext, _ version: TokenEndpointVersion) async throws -> Response {
         let tenantParam = context.parameters.get("tenant") ?? ""
-        guard let tenant = try await accounts.repository.findTenant(tenantParam) else {
+        // Registered tenants by ID or name; any other GUID too, because publishers validate Mercato's webhook tokens
+        // with their own tenant's metadata (spec-saas §2.3) and the keys are the same for every tenant.
+        let t: String
+        if let tenant = try await accounts.repository.findTenant(tenantParam) {
+            t = tenant.id
+        } else if UUID(uuidString: tenantParam) != nil {
+            t = tenantParam.lowercased()
+        } else {
             return try entraError(EntraError(status: 400, error: "invalid_tenant", code: 90002,
                                              description: "Tenant '\(tenantParam)' not found."), context)
         }
-        let t = tenant.id
         let body: [String: Any]
         switch version {
         case .v2:
@@ -134,7 +140,7 @@ public struct EntraTokenController: Sendable {
     func jwks(_ context: MercatoRequestContext) async throws -> Response {
         let tenantParam = context.parameters.get("tenant") ?? ""
         // Keys are the same for every tenant (as Entra's are); unknown tenants are refused except "common".
-        if tenantParam != "common", try await accounts.repository.findTenant(tenantParam) == nil {
+        if tenantParam != "common", UUID(uuidString: tenantParam) == nil, try await accounts.repository.findTenant(tenantParam) == nil {
             return try entraError(EntraError(status: 400, error: "invalid_tenant", code: 90002,
                                              description: "Tenant '\(tenantParam)' not found."), context)
         }

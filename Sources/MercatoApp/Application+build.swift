@@ -15,11 +15,15 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     MetricsController(registry: env.metrics, token: env.configuration.metricsToken).addRoutes(to: router)
     EntraTokenController(issuer: env.tokenIssuer, keys: env.signingKeys, accounts: env.accounts, clock: env.tokenClock,
                          baseURL: env.configuration.baseURL).addRoutes(to: router)
-    let api = router.group("api").add(middleware: MarketplaceAuthMiddleware(validator: env.tokenValidator))
+    let faultMiddleware = FaultInjectionMiddleware(faults: env.faults, ids: env.ids)
+    let api = router.group("api").add(middleware: MarketplaceAuthMiddleware(validator: env.tokenValidator)).add(middleware: faultMiddleware)
     let partner = api.group("partner/v1")
     PartnerAccountController(accounts: env.accounts, audit: env.audit).addRoutes(to: partner)
     PartnerOffersController(catalog: env.catalog, baseURL: env.configuration.baseURL).addRoutes(to: partner)
     FulfillmentController(subscriptions: env.subscriptions, baseURL: env.configuration.baseURL).addRoutes(to: api)
+    AdminController(clock: env.clockService, faults: env.faults, webhooks: env.webhooks, subscriptions: env.subscriptions,
+                    policy: env.configuration.rolePolicy, sandbox: env.configuration.sandbox,
+                    onFaultsChanged: { faultMiddleware.invalidate() }).addRoutes(to: api)
     return router
 }
 
@@ -35,5 +39,5 @@ public func buildApplication(environment env: MercatoEnvironment) throws -> some
         server = try .tls(.http1(), tlsConfiguration: tls)
     }
     return Application(router: buildRouter(environment: env), server: server, configuration: configuration,
-                       services: env.configuration.runWorkers ? [env.publishingWorker, env.lifecycleWorker] : [], logger: env.logger)
+                       services: env.configuration.runWorkers ? [env.publishingWorker, env.lifecycleWorker, env.webhookDispatcher] : [], logger: env.logger)
 }

@@ -22,6 +22,9 @@ public struct MercatoConfiguration: Sendable {
     /// Whether `serve` runs the background workers (publishing, subscription lifecycle). A replica may serve HTTP
     /// only; tests drive the workers by hand.
     public var runWorkers: Bool = true
+    /// Sandbox mode: time travel, payment simulation and fault injection are available (issue 6). Turn it off for a
+    /// marketplace that bills for real.
+    public var sandbox: Bool = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .sqlite(path: DatabaseLocation.defaultSQLitePath),
@@ -52,6 +55,7 @@ public struct MercatoConfiguration: Sendable {
         ("--metrics-token", "MERCATO_METRICS_TOKEN", "(none: /metrics open)", "bearer token required by /metrics"),
         ("--contributor-roles", "MERCATO_CONTRIBUTOR_ROLES", "false", "give Business/Financial contributor and Marketer their '(if enabled)' grants"),
         ("--no-workers", "MERCATO_WORKERS", "true", "run the background workers (publishing, subscription lifecycle) in this process"),
+        ("—", "MERCATO_SANDBOX", "true", "sandbox mode: time travel, payment simulation and fault injection via /api/admin and the CLI"),
     ]
 
     /// Resolves a configuration from optional flag values and an environment.
@@ -109,6 +113,13 @@ public struct MercatoConfiguration: Sendable {
                                     rolePolicy: RolePolicy(contributorRolesEnabled: contributor),
                                     tlsCertificatePath: cert, tlsKeyPath: key)
         configuration.runWorkers = workers
+        configuration.sandbox = try env("MERCATO_SANDBOX").map { value -> Bool in
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw DomainError.invalid(field: "MERCATO_SANDBOX", reason: "'\(value)' is not true or false")
+            }
+        } ?? true
         return configuration
     }
 }

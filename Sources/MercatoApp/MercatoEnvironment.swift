@@ -4,6 +4,7 @@ import MercatoAuth
 import MercatoCore
 import MercatoJobs
 import MercatoStorage
+import AsyncHTTPClient
 import Prometheus
 
 /// Everything a running Mercato holds: the database and the services over it. Built once per process by the CLI
@@ -26,10 +27,18 @@ public final class MercatoEnvironment: Sendable {
     public let publishingWorker: PublishingWorker
     public let subscriptions: SubscriptionService
     public let lifecycleWorker: LifecycleWorker
+    public let clockService: ClockService?
+    public let faults: SQLFaultRepository
+    public let webhooks: SQLWebhookRepository
+    public let webhookDispatcher: WebhookDispatcher
+    let httpClient: HTTPClient
 
     public init(configuration: MercatoConfiguration, logger: Logger, db: Database, clock: any MarketplaceClock,
                 tokenClock: any MarketplaceClock = SystemClock(), ids: any IDGenerator, metrics: PrometheusCollectorRegistry,
-                probe: any URLProbe = HTTPURLProbe()) {
+                probe: (any URLProbe)? = nil, transport: (any WebhookTransport)? = nil) {
+        let httpClient = HTTPWebhookTransport.makeClient()
+        self.httpClient = httpClient
+        let probe = probe ?? HTTPURLProbe(client: httpClient)
         self.configuration = configuration
         self.logger = logger
         self.db = db
@@ -52,14 +61,26 @@ public final class MercatoEnvironment: Sendable {
         let subscriptions = SubscriptionService(repository: SQLSubscriptionRepository(db: db, audit: audit), catalog: catalog.repository,
                                                 accounts: repository, clock: clock, ids: ids, digest: SHA256Hex.digest)
         self.subscriptions = subscriptions
-        self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, logger: logger)
+        let auditLog = self.audit
+        var clockService: ClockService?
+        if let traveling = clock as? any TravelingClock {
+            clockService = ClockService(clock: traveling, store: SQLClockStore(db: db, audit: auditLog), subscriptions: subscriptions)
+        }
+        self.clockService = clockService
+        self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, clock: clockService, logger: logger)
+        let faults = SQLFaultRepository(db: db, audit: audit)
+        self.faults = faults
+        let webhooks = SQLWebhookRepository(db: db, audit: audit)
+        self.webhooks = webhooks
+        self.webhookDispatcher = WebhookDispatcher(webhooks: webhooks, subscriptions: subscriptions, keys: keys, faults: faults,
+                                                   transport: transport ?? HTTPWebhookTransport(client: httpClient), tokenClock: tokenClock, logger: logger)
     }
 
     /// Opens the database, applies pending migrations and wires the services.
     public static func open(
         _ configuration: MercatoConfiguration, logger: Logger? = nil,
         clock: any MarketplaceClock = AdjustableClock(), tokenClock: any MarketplaceClock = SystemClock(),
-        ids: any IDGenerator = SystemIDGenerator(), probe: any URLProbe = HTTPURLProbe(),
+        ids: any IDGenerator = SystemIDGenerator(), probe: (any URLProbe)? = nil, transport: (any WebhookTransport)? = nil,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> MercatoEnvironment {
         let logger = logger ?? {
@@ -74,10 +95,13 @@ public final class MercatoEnvironment: Sendable {
             try? await db.close()
             throw error
         }
-        return MercatoEnvironment(configuration: configuration, logger: logger, db: db, clock: clock, tokenClock: tokenClock, ids: ids, metrics: metrics, probe: probe)
+        let env = MercatoEnvironment(configuration: configuration, logger: logger, db: db, clock: clock, tokenClock: tokenClock, ids: ids, metrics: metrics, probe: probe, transport: transport)
+        try await env.clockService?.sync() // adopt the shared marketplace clock
+        return env
     }
 
     public func close() async throws {
+        try? await httpClient.shutdown()
         try await db.close()
     }
 }

@@ -3,22 +3,27 @@ import Logging
 import MercatoCore
 import ServiceLifecycle
 
-/// Moves SaaS operations on the marketplace clock: starts waiting operations and auto-accepts the ones whose
-/// acknowledgement window (10 s, spec-saas §5.5) has passed. A ServiceLifecycle service, one tick per `interval`.
+/// The lifecycle engine's heartbeat on the marketplace clock: starts waiting operations, auto-accepts the ones whose
+/// acknowledgement window (10 s, spec-saas §5.5) has passed, fires renewals, expiries, suspensions and the 30-day
+/// auto-cancel. A ServiceLifecycle service, one tick per `interval`.
 public struct LifecycleWorker: Service {
     let subscriptions: SubscriptionService
+    let clock: ClockService?
     let logger: Logger
     let interval: Duration
 
-    public init(subscriptions: SubscriptionService, logger: Logger, interval: Duration = .seconds(1)) {
+    public init(subscriptions: SubscriptionService, clock: ClockService?, logger: Logger, interval: Duration = .seconds(1)) {
         self.subscriptions = subscriptions
+        self.clock = clock
         self.logger = logger
         self.interval = interval
     }
 
+    /// One tick: adopt the shared clock, start and auto-accept operations, fire due renewals, suspensions, expiries.
     @discardableResult
     public func runOnce() async throws -> [SubscriptionOperation] {
-        let changed = try await subscriptions.advanceOperations()
+        try await clock?.sync()
+        let changed = try await subscriptions.advanceOperations() + subscriptions.processDue()
         for op in changed {
             logger.info("operation advanced", metadata: [
                 "operationId": .string(op.id), "subscriptionId": .string(op.subscriptionId), "action": .string(op.action.rawValue), "status": .string(op.status.rawValue),

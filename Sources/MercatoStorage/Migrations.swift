@@ -244,6 +244,56 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 5, name: "webhook outbox, lifecycle, clock and fault injection", statements: [
+            "ALTER TABLE subscriptions ADD COLUMN next_event_at BIGINT",
+            "CREATE INDEX subscriptions_next_event ON subscriptions(next_event_at)",
+            // spec-saas §6: one row per notification; retried with backoff for 8 hours, then dead-lettered.
+            """
+            CREATE TABLE webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                seq BIGINT NOT NULL,
+                publisher_id TEXT NOT NULL,
+                offer_id TEXT NOT NULL,
+                subscription_id TEXT NOT NULL,
+                operation_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                delivered_at BIGINT,
+                claimed_until BIGINT,
+                delivery_json TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
+            "CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries(subscription_id, status, created_at, seq)",
+            "CREATE INDEX webhook_deliveries_publisher ON webhook_deliveries(publisher_id, created_at)",
+            """
+            CREATE TABLE webhook_attempts (
+                delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
+                number BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                status_code BIGINT,
+                error TEXT,
+                latency_ms BIGINT NOT NULL,
+                injected_fault TEXT,
+                PRIMARY KEY (delivery_id, number)
+            )
+            """,
+            "CREATE TABLE customer_payment (tenant_id TEXT PRIMARY KEY, failing BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+            // The marketplace clock's offset from wall time, shared by every process on this database.
+            "CREATE TABLE marketplace_clock (id BIGINT PRIMARY KEY, offset_ms BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+            "INSERT INTO marketplace_clock (id, offset_ms, updated_at) VALUES (1, 0, 0)",
+            """
+            CREATE TABLE fault_rules (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL,
+                rule_json TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 }
 

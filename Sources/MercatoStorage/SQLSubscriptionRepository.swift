@@ -27,10 +27,11 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
 
     static func insert(_ s: Subscription, _ tx: any SQLDatabase) async throws {
         try await tx.raw("""
-            INSERT INTO subscriptions (id, publisher_id, offer_id, status, plan_id, customer_tenant_id, has_paid, created_at, updated_at, subscription_json)
+            INSERT INTO subscriptions (id, publisher_id, offer_id, status, plan_id, customer_tenant_id, has_paid, created_at, updated_at,
+                                       subscription_json, next_event_at)
             VALUES (\(bind: s.id), \(bind: s.publisherId), \(bind: s.offerId), \(bind: s.status.rawValue), \(bind: s.planId),
                     \(bind: s.beneficiary.tenantId), \(bind: paid(s)), \(bind: s.created.millis), \(bind: (s.lastModified ?? s.created).millis),
-                    \(bind: try json(s)))
+                    \(bind: try json(s)), \(bind: LifecycleRules.nextEvent(s)?.millis))
             """).run()
     }
 
@@ -86,7 +87,8 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
             if s != subscription {
                 try await tx.raw("""
                     UPDATE subscriptions SET status = \(bind: s.status.rawValue), plan_id = \(bind: s.planId), has_paid = \(bind: Self.paid(s)),
-                        updated_at = \(bind: (s.lastModified ?? s.created).millis), subscription_json = \(bind: try Self.json(s))
+                        updated_at = \(bind: (s.lastModified ?? s.created).millis), subscription_json = \(bind: try Self.json(s)),
+                        next_event_at = \(bind: LifecycleRules.nextEvent(s)?.millis)
                     WHERE id = \(bind: s.id)
                     """).run()
             }
@@ -98,6 +100,7 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, is_final = excluded.is_final, operation_json = excluded.operation_json
                     """).run()
             }
+            for delivery in aggregate.outbox { try await SQLWebhookRepository.insert(delivery, tx) }
             for entry in aggregate.audit { try await self.audit.append(entry, in: tx) }
             return result
         }
@@ -130,6 +133,37 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
     public func unfinishedOperations(limit: Int) async throws -> [SubscriptionOperation] {
         try await db.sql.raw("SELECT operation_json FROM saas_operations WHERE is_final = 0 ORDER BY created_at LIMIT \(bind: limit)").all().map {
             try Self.decode(SubscriptionOperation.self, try $0.decode(column: "operation_json", as: String.self))
+        }
+    }
+
+    public func due(now: Date, limit: Int) async throws -> [Subscription] {
+        try await db.sql.raw("""
+            SELECT subscription_json FROM subscriptions WHERE next_event_at IS NOT NULL AND next_event_at <= \(bind: now.millis)
+            ORDER BY next_event_at, id LIMIT \(bind: limit)
+            """).all().map { try Self.decode(Subscription.self, try $0.decode(column: "subscription_json", as: String.self)) }
+    }
+
+    public func nextDueTime(after: Date) async throws -> Date? {
+        let events = try await db.sql.raw("SELECT MIN(next_event_at) AS t FROM subscriptions WHERE next_event_at > \(bind: after.millis)").first()
+        let acks = try await db.sql.raw("SELECT operation_json FROM saas_operations WHERE is_final = 0").all()
+            .compactMap { try Self.decode(SubscriptionOperation.self, try $0.decode(column: "operation_json", as: String.self)).acknowledgeBy }
+            .filter { $0 > after }
+        let event = try events?.decode(column: "t", as: Int64?.self).map(Date.init(millis:))
+        return ([event].compactMap { $0 } + acks).min()
+    }
+
+    public func paymentFailing(customerTenantId: String) async throws -> Bool {
+        try await db.sql.raw("SELECT failing FROM customer_payment WHERE tenant_id = \(bind: customerTenantId)").first()
+            .map { try $0.decode(column: "failing", as: Int64.self) == 1 } ?? false
+    }
+
+    public func setPaymentFailing(customerTenantId: String, failing: Bool, audit entry: AuditEntry) async throws {
+        try await db.write { tx in
+            try await tx.raw("""
+                INSERT INTO customer_payment (tenant_id, failing, updated_at) VALUES (\(bind: customerTenantId), \(bind: failing ? 1 : 0), \(bind: entry.time.millis))
+                ON CONFLICT (tenant_id) DO UPDATE SET failing = excluded.failing, updated_at = excluded.updated_at
+                """).run()
+            try await self.audit.append(entry, in: tx)
         }
     }
 

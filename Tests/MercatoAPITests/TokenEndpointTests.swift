@@ -161,8 +161,15 @@ struct TokenEndpointTests {
                     #expect(body["token_endpoint"] as? String == "\(base)/\(app.tenantId)/oauth2/token")
                     #expect(body["issuer"] as? String == "https://sts.windows.net/\(app.tenantId)/")
                 }
-                try await client.execute(uri: "/\(UUID().uuidString)/v2.0/.well-known/openid-configuration", method: .get) { response in
+                try await client.execute(uri: "/not-a-tenant.example/v2.0/.well-known/openid-configuration", method: .get) { response in
                     #expect(response.status == .badRequest)
+                }
+                // Any GUID tenant gets metadata: publishers validate webhook tokens with their own tenant's keys URL.
+                let other = UUID().uuidString.lowercased()
+                try await client.execute(uri: "/\(other)/v2.0/.well-known/openid-configuration", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let body = try json(response)
+                    #expect(body["jwks_uri"] as? String == "\(base)/\(other)/discovery/v2.0/keys")
                 }
                 for path in ["/common/discovery/keys", "/common/discovery/v2.0/keys", "/\(app.tenantId)/discovery/v2.0/keys", "/\(app.tenantId)/discovery/keys"] {
                     try await client.execute(uri: path, method: .get) { response in

@@ -21,6 +21,8 @@ public struct SubscriptionAggregate: Sendable {
     /// Operations not yet final, plus any created or changed by the caller.
     public var operations: [SubscriptionOperation]
     public var audit: [AuditEntry] = []
+    /// Webhook notifications to write in the same transaction (the outbox).
+    public var outbox: [WebhookDelivery] = []
 
     public init(subscription: Subscription, operations: [SubscriptionOperation]) {
         self.subscription = subscription
@@ -48,6 +50,12 @@ public protocol SubscriptionRepository: Sendable {
     func unfinishedOperations(limit: Int) async throws -> [SubscriptionOperation]
     /// Whether this tenant has ever paid for a plan of the offer (then no more free trials, spec-saas §10.4).
     func hasPaid(customerTenantId: String, publisherId: String, offerId: String) async throws -> Bool
+    /// Subscriptions whose next lifecycle event (renewal, trial end, end of the suspension grace) is due.
+    func due(now: Date, limit: Int) async throws -> [Subscription]
+    /// The earliest lifecycle event or acknowledgement deadline after `after` (for time travel in time order).
+    func nextDueTime(after: Date) async throws -> Date?
+    func paymentFailing(customerTenantId: String) async throws -> Bool
+    func setPaymentFailing(customerTenantId: String, failing: Bool, audit: AuditEntry) async throws
 }
 
 /// Position in a publisher's subscription list (opaque on the wire).

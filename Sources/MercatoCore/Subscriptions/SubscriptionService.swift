@@ -285,6 +285,7 @@ public struct SubscriptionService: Sendable {
         if let publisherId, current.publisherId != publisherId { throw TransitionRefusal(403, "Forbidden", "The subscription belongs to an offer of another publisher.") }
         let now = clock.now()
         let ids = self.ids, clock = self.clock
+        let target = try await webhookTarget(current)
         return try await repository.mutate(subscriptionId: current.id) { agg in
             var s = agg.subscription
             guard s.allowedCustomerOperations.contains("Delete") else {
@@ -304,6 +305,8 @@ public struct SubscriptionService: Sendable {
             s.lastModified = now
             agg.subscription = s
             agg.operations.append(op)
+            // T11/T13: the publisher hears Unsubscribe once the cancellation is done.
+            if let d = try Self.delivery(op, snapshot: s, target: target, ids: ids, now: now) { agg.outbox.append(d) }
             agg.audit.append(context.entry(ids: ids, clock: clock, publisherId: s.publisherId, action: "subscription.Unsubscribe",
                                            targetType: "subscription", targetId: s.id, after: "{\"operationId\":\"\(op.id)\"}"))
             return op
@@ -358,6 +361,10 @@ public struct SubscriptionService: Sendable {
                 case .reinstate:
                     s.status = try SubscriptionStateMachine.apply(.reinstate, to: s.status)
                     s.suspendedAt = nil
+                    // Suspended at renewal: the paid-for term starts at reinstatement.
+                    if let end = s.term.endDate, end.addingTimeInterval(86_400) <= now {
+                        s.term = SubscriptionTerm.starting(at: now, unit: s.term.termUnit)
+                    }
                 case .renew, .suspend, .unsubscribe:
                     break
                 }
@@ -382,10 +389,19 @@ public struct SubscriptionService: Sendable {
         let window = acknowledgementWindow
         for op in try await repository.unfinishedOperations(limit: 500) {
             if op.status == .notStarted {
+                var target: WebhookTarget?
+                if let sub = try await repository.subscription(id: op.subscriptionId) { target = try await webhookTarget(sub) }
+                let frozenTarget = target
+                let ids = self.ids
                 let started: SubscriptionOperation? = try await repository.mutate(subscriptionId: op.subscriptionId) { agg in
                     guard let i = agg.operations.firstIndex(where: { $0.id == op.id }), agg.operations[i].status == .notStarted else { return nil }
                     agg.operations[i].status = .inProgress
                     agg.operations[i].acknowledgeBy = now.addingTimeInterval(window)
+                    // The webhook carries the target plan and seats (spec-saas §6.3: "the most up-to-date plan ID").
+                    var snapshot = agg.subscription
+                    snapshot.planId = agg.operations[i].planId
+                    snapshot.quantity = agg.operations[i].quantity
+                    if let d = try Self.delivery(agg.operations[i], snapshot: snapshot, target: frozenTarget, ids: ids, now: now) { agg.outbox.append(d) }
                     return agg.operations[i]
                 }
                 if let started { changed.append(started) }

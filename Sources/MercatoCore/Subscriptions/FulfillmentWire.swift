@@ -1,10 +1,9 @@
 import Foundation
-import MercatoCore
 
 /// Wire shapes of the SaaS Fulfillment API v2, with Microsoft's field names and order (saasapi.v2.json and the live
 /// recordings): hand-written, never generated.
-enum FulfillmentWire {
-    static let dateTime: DateFormatter = {
+public enum FulfillmentWire {
+    public static let dateTime: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
@@ -12,7 +11,7 @@ enum FulfillmentWire {
         return f
     }()
 
-    static let day: DateFormatter = {
+    public static let day: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
@@ -20,33 +19,33 @@ enum FulfillmentWire {
         return f
     }()
 
-    struct Term: Encodable {
-        var startDate: String?
-        var endDate: String?
-        var termUnit: String
+    public struct Term: Encodable, Sendable {
+        public var startDate: String?
+        public var endDate: String?
+        public var termUnit: String
     }
 
-    struct SubscriptionDTO: Encodable {
-        var id: String
-        var publisherId: String
-        var offerId: String
-        var name: String
-        var saasSubscriptionStatus: String
-        var beneficiary: AADIdentifier
-        var purchaser: AADIdentifier
-        var planId: String
-        var quantity: Int?
-        var term: Term
-        var autoRenew: Bool
-        var isTest: Bool
-        var isFreeTrial: Bool
-        var allowedCustomerOperations: [String]
-        var sandboxType: String
-        var created: String
-        var lastModified: String
-        var sessionMode: String
+    public struct SubscriptionDTO: Encodable, Sendable {
+        public var id: String
+        public var publisherId: String
+        public var offerId: String
+        public var name: String
+        public var saasSubscriptionStatus: String
+        public var beneficiary: AADIdentifier
+        public var purchaser: AADIdentifier
+        public var planId: String
+        public var quantity: Int?
+        public var term: Term
+        public var autoRenew: Bool
+        public var isTest: Bool
+        public var isFreeTrial: Bool
+        public var allowedCustomerOperations: [String]
+        public var sandboxType: String
+        public var created: String
+        public var lastModified: String
+        public var sessionMode: String
 
-        init(_ s: Subscription) {
+        public init(_ s: Subscription) {
             id = s.id
             publisherId = s.publisherId
             offerId = s.offerId
@@ -68,18 +67,32 @@ enum FulfillmentWire {
         }
     }
 
-    struct ResolvedDTO: Encodable {
-        var id: String
-        var subscriptionName: String
-        var offerId: String
-        var planId: String
-        var quantity: Int?
-        var subscription: SubscriptionDTO
+    public struct ResolvedDTO: Encodable, Sendable {
+        public init(id: String, subscriptionName: String, offerId: String, planId: String, quantity: Int?, subscription: SubscriptionDTO) {
+            self.id = id
+            self.subscriptionName = subscriptionName
+            self.offerId = offerId
+            self.planId = planId
+            self.quantity = quantity
+            self.subscription = subscription
+        }
+
+        public var id: String
+        public var subscriptionName: String
+        public var offerId: String
+        public var planId: String
+        public var quantity: Int?
+        public var subscription: SubscriptionDTO
     }
 
-    struct SubscriptionsPage: Encodable {
-        var subscriptions: [SubscriptionDTO]
-        var nextLink: String?
+    public struct SubscriptionsPage: Encodable, Sendable {
+        public init(subscriptions: [SubscriptionDTO], nextLink: String?) {
+            self.subscriptions = subscriptions
+            self.nextLink = nextLink
+        }
+
+        public var subscriptions: [SubscriptionDTO]
+        public var nextLink: String?
 
         enum CodingKeys: String, CodingKey {
             case subscriptions
@@ -87,22 +100,22 @@ enum FulfillmentWire {
         }
     }
 
-    struct OperationDTO: Encodable {
-        var id: String
-        var activityId: String
-        var publisherId: String
-        var offerId: String
-        var planId: String
-        var quantity: Int?
-        var operationRequestSource: String
-        var subscriptionId: String
-        var timeStamp: String
-        var action: String
-        var status: String
-        var errorStatusCode: String?
-        var errorMessage: String?
+    public struct OperationDTO: Encodable, Sendable {
+        public var id: String
+        public var activityId: String
+        public var publisherId: String
+        public var offerId: String
+        public var planId: String
+        public var quantity: Int?
+        public var operationRequestSource: String
+        public var subscriptionId: String
+        public var timeStamp: String
+        public var action: String
+        public var status: String
+        public var errorStatusCode: String?
+        public var errorMessage: String?
 
-        init(_ o: SubscriptionOperation) {
+        public init(_ o: SubscriptionOperation) {
             id = o.id
             activityId = o.activityId
             publisherId = o.publisherId
@@ -119,44 +132,44 @@ enum FulfillmentWire {
         }
     }
 
-    struct MeteredQuantity: Encodable { var dimensionId: String; var units: String }
+    public struct MeteredQuantity: Encodable, Sendable { var dimensionId: String; var units: String }
 
-    struct BillingTermDTO: Encodable {
-        var currency: String
-        var price: Decimal
-        var termUnit: String
-        var termDescription: String
-        var meteredQuantityIncluded: [MeteredQuantity]?
+    public struct BillingTermDTO: Encodable, Sendable {
+        public var currency: String
+        public var price: Decimal
+        public var termUnit: String
+        public var termDescription: String
+        public var meteredQuantityIncluded: [MeteredQuantity]?
     }
 
-    struct DimensionDTO: Encodable {
-        var id: String
-        var currency: String
-        var pricePerUnit: Decimal
-        var unitOfMeasure: String
-        var displayName: String
+    public struct DimensionDTO: Encodable, Sendable {
+        public var id: String
+        public var currency: String
+        public var pricePerUnit: Decimal
+        public var unitOfMeasure: String
+        public var displayName: String
     }
 
-    struct PlanComponents: Encodable {
-        var recurrentBillingTerms: [BillingTermDTO]
-        var meteringDimensions: [DimensionDTO]
+    public struct PlanComponents: Encodable, Sendable {
+        public var recurrentBillingTerms: [BillingTermDTO]
+        public var meteringDimensions: [DimensionDTO]
     }
 
-    struct PlanDTO: Encodable {
-        var planId: String
-        var displayName: String
-        var isPrivate: Bool
-        var description: String
-        var minQuantity: Int?
-        var maxQuantity: Int?
-        var hasFreeTrials: Bool
-        var isPricePerSeat: Bool
-        var isStopSell: Bool
-        var market: String
-        var planComponents: PlanComponents
+    public struct PlanDTO: Encodable, Sendable {
+        public var planId: String
+        public var displayName: String
+        public var isPrivate: Bool
+        public var description: String
+        public var minQuantity: Int?
+        public var maxQuantity: Int?
+        public var hasFreeTrials: Bool
+        public var isPricePerSeat: Bool
+        public var isStopSell: Bool
+        public var market: String
+        public var planComponents: PlanComponents
     }
 
-    static func termDescription(_ unit: TermUnit) -> String {
+    public static func termDescription(_ unit: TermUnit) -> String {
         switch unit {
         case .P1M: "1 Month Subscription"
         case .P1Y: "1 Year Subscription"
@@ -167,7 +180,7 @@ enum FulfillmentWire {
         }
     }
 
-    static func plan(_ p: Plan, offer: Offer, market: String, at date: Date, rates: ExchangeRates) -> PlanDTO {
+    public static func plan(_ p: Plan, offer: Offer, market: String, at date: Date, rates: ExchangeRates) -> PlanDTO {
         let currency = Markets.market(market)?.currency ?? "USD"
         let terms = p.billingTerms.map { term -> BillingTermDTO in
             let price = PriceChangeRules.price(of: p, term: term.termUnit, market: market, at: date, rates: rates) ?? term.price
