@@ -113,6 +113,8 @@ let package = Package(
             dependencies: [
                 "MercatoApp",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "MercatoAPITests",
             dependencies: [
-                "MercatoApp", "MercatoTestSupport",
+                "MercatoApp", "MercatoTestSupport", "MercatoJobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -79,6 +79,7 @@ public struct WebhookDispatcher: Service {
         }
         let latency = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
         d.attempts = number
+        if d.firstAttemptAt == nil { d.firstAttemptAt = now }
         let attempt = WebhookAttempt(deliveryId: d.id, number: number, at: now, statusCode: status, error: error,
                                      latencyMilliseconds: latency, injectedFault: injected)
         if let status, (200..<300).contains(status) {
@@ -98,7 +99,7 @@ public struct WebhookDispatcher: Service {
         } else {
             d.lastError = error ?? "HTTP \(status ?? 0)"
             let next = now.addingTimeInterval(WebhookRetryPolicy.delay(afterAttempt: number))
-            if next.timeIntervalSince(d.createdAt) >= WebhookRetryPolicy.window {
+            if next.timeIntervalSince(d.firstAttemptAt ?? now) >= WebhookRetryPolicy.window {
                 d.status = .deadLettered
             } else {
                 d.nextAttemptAt = next

@@ -12,7 +12,7 @@ public protocol WebhookTransport: Sendable {
 /// Webhook POSTs over async-http-client: redirects are never followed (a redirect is an answer, not a new target)
 /// and the host's resolved addresses are checked against the outbound policy before connecting (SSRF, GOV-WH-02).
 public struct HTTPWebhookTransport: WebhookTransport {
-    let client: HTTPClient
+    public let client: HTTPClient
 
     public init(client: HTTPClient) {
         self.client = client

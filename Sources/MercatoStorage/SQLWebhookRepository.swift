@@ -106,8 +106,9 @@ public struct SQLWebhookRepository: WebhookRepository {
             d.status = .pending
             d.nextAttemptAt = now
             d.deliveredAt = nil
-            // A replay gets a fresh 8-hour window.
+            // A replay gets a fresh 8-hour window and goes to the back of its subscription's queue.
             d.createdAt = now
+            d.firstAttemptAt = nil
             try await tx.raw("""
                 UPDATE webhook_deliveries SET status = 'Pending', next_attempt_at = \(bind: now.millis), delivered_at = NULL, claimed_until = NULL,
                     created_at = \(bind: now.millis), seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM webhook_deliveries), delivery_json = \(bind: try Self.json(d))

@@ -24,6 +24,8 @@ public struct WebhookDelivery: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var deliveredAt: Date?
     public var lastError: String?
+    /// The 8-hour retry window runs from the first attempt (a delivery created during a clock jump still gets it).
+    public var firstAttemptAt: Date?
 
     public init(id: String, publisherId: String, offerId: String, subscriptionId: String, operationId: String, action: OperationAction,
                 payload: String, url: String, audience: String, tenantId: String, sandbox: Bool, status: Status = .pending, attempts: Int = 0,
@@ -79,7 +81,8 @@ public enum WebhookRetryPolicy {
     }
 
     public static func isExpired(_ d: WebhookDelivery, now: Date) -> Bool {
-        now.timeIntervalSince(d.createdAt) >= window
+        guard let first = d.firstAttemptAt else { return false }
+        return now.timeIntervalSince(first) >= window
     }
 }
 
