@@ -31,6 +31,7 @@ public final class MercatoEnvironment: Sendable {
     public let faults: SQLFaultRepository
     public let webhooks: SQLWebhookRepository
     public let webhookDispatcher: WebhookDispatcher
+    public let metering: MeteringService
     let httpClient: HTTPClient
 
     public init(configuration: MercatoConfiguration, logger: Logger, db: Database, clock: any MarketplaceClock,
@@ -72,6 +73,8 @@ public final class MercatoEnvironment: Sendable {
         self.faults = faults
         let webhooks = SQLWebhookRepository(db: db, audit: audit)
         self.webhooks = webhooks
+        self.metering = MeteringService(usage: SQLUsageRepository(db: db), subscriptions: subscriptions.repository, catalog: catalog.repository,
+                                        clock: clock, ids: ids, digest: SHA256Hex.digest)
         self.webhookDispatcher = WebhookDispatcher(webhooks: webhooks, subscriptions: subscriptions, keys: keys, faults: faults,
                                                    transport: transport ?? HTTPWebhookTransport(client: httpClient), tokenClock: tokenClock, logger: logger)
     }

@@ -17,15 +17,7 @@ public enum EntraConventions {
 
     /// The object ID of an application's service principal: stable per client ID (a name-based UUID).
     public static func servicePrincipalObjectId(clientId: String, digest: AuditChain.Digest) -> String {
-        let hex = Array(digest(Array("mercato-service-principal:\(clientId.lowercased())".utf8)).prefix(32))
-        var chars = hex
-        chars[12] = "5" // version nibble
-        let variant = Int(String(chars[16]), radix: 16)! & 0x3 | 0x8
-        chars[16] = Character(String(variant, radix: 16))
-        let s = String(chars)
-        let i = s.startIndex
-        func part(_ a: Int, _ b: Int) -> Substring { s[s.index(i, offsetBy: a)..<s.index(i, offsetBy: b)] }
-        return "\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
+        EntraStyle.nameBasedUUID("mercato-service-principal:\(clientId.lowercased())", digest: digest)
     }
 }
 

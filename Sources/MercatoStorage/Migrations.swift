@@ -294,6 +294,31 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 6, name: "metering: usage events", statements: [
+            // spec-saas §7.3: one event per (resource, dimension, UTC hour). No clustered random key; the unique index
+            // leads with the hour (ARCHITECTURE "Key and index order decide SQLite's write speed").
+            """
+            CREATE TABLE usage_events (
+                hour BIGINT NOT NULL,
+                resource_id TEXT NOT NULL,
+                dimension TEXT NOT NULL,
+                usage_event_id TEXT NOT NULL,
+                quantity TEXT NOT NULL,
+                quantity_text TEXT NOT NULL,
+                effective_start_time TEXT NOT NULL,
+                effective_at BIGINT NOT NULL,
+                plan_id TEXT NOT NULL,
+                publisher_id TEXT NOT NULL,
+                offer_id TEXT NOT NULL,
+                message_time BIGINT NOT NULL,
+                resource_uri TEXT,
+                azure_subscription_id TEXT NOT NULL,
+                recon_status TEXT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX usage_events_key ON usage_events(hour, resource_id, dimension)",
+            "CREATE INDEX usage_events_publisher ON usage_events(publisher_id, hour)",
+        ]),
     ]
 }
 

@@ -1,0 +1,144 @@
+import Foundation
+
+/// Metering use cases (spec-saas §7): validate events against the resource and its plan, de-duplicate per
+/// (resource, dimension, UTC hour), store through group commit, and report per-event outcomes.
+public struct MeteringService: Sendable {
+    public let usage: any UsageRepository
+    public let subscriptions: any SubscriptionRepository
+    public let catalog: any CatalogRepository
+    public let ingestor: UsageIngestor
+    public let clock: any MarketplaceClock
+    public let ids: any IDGenerator
+    public let digest: AuditChain.Digest
+    let cache: ResourceCache
+
+    public init(usage: any UsageRepository, subscriptions: any SubscriptionRepository, catalog: any CatalogRepository, clock: any MarketplaceClock,
+                ids: any IDGenerator, digest: @escaping AuditChain.Digest) {
+        self.usage = usage
+        self.subscriptions = subscriptions
+        self.catalog = catalog
+        self.ingestor = UsageIngestor(repository: usage)
+        self.clock = clock
+        self.ids = ids
+        self.digest = digest
+        self.cache = ResourceCache()
+    }
+
+    /// Caches resources and plan dimensions for a second: metering is the hot path, status changes show within 1 s.
+    final class ResourceCache: @unchecked Sendable {
+        let lock = NSLock()
+        var resources: [String: (MeteredResource?, Date)] = [:]
+        var plans: [String: ([String: Set<String>], Date)] = [:]
+
+        func resource(_ id: String, now: Date) -> MeteredResource?? {
+            lock.lock(); defer { lock.unlock() }
+            guard let (r, at) = resources[id], now.timeIntervalSince(at) < 1, now >= at else { return nil }
+            return .some(r)
+        }
+
+        func store(_ id: String, _ r: MeteredResource?, now: Date) {
+            lock.lock(); defer { lock.unlock() }
+            if resources.count > 100_000 { resources.removeAll() }
+            resources[id] = (r, now)
+        }
+
+        func plans(_ key: String, now: Date) -> [String: Set<String>]? {
+            lock.lock(); defer { lock.unlock() }
+            guard let (p, at) = plans[key], now.timeIntervalSince(at) < 5, now >= at else { return nil }
+            return p
+        }
+
+        func store(plans key: String, _ p: [String: Set<String>], now: Date) {
+            lock.lock(); defer { lock.unlock() }
+            plans[key] = (p, now)
+        }
+    }
+
+    /// The customer's Azure subscription that is billed (not in the Subscription object; spec-saas §7.5): a stable
+    /// ID per customer tenant.
+    public static func azureSubscriptionId(tenantId: String, digest: AuditChain.Digest) -> String {
+        EntraStyle.nameBasedUUID("azure-subscription:\(tenantId.lowercased())", digest: digest)
+    }
+
+    /// The SaaS resource URI, as the live service reports it for SaaS resources.
+    public static func resourceUri(_ s: Subscription, digest: AuditChain.Digest) -> String {
+        "/subscriptions/\(azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest))/resourceGroups/mercato/providers/Microsoft.SaaS/resources/\(s.id)"
+    }
+
+    func resource(id: String, now: Date) async throws -> MeteredResource? {
+        if let cached = cache.resource(id, now: now) { return cached }
+        var resolved: MeteredResource?
+        if let s = try await subscriptions.subscription(id: id) {
+            let key = "\(s.publisherId)/\(s.offerId)"
+            var plans = cache.plans(key, now: now)
+            if plans == nil {
+                let offer = try await catalog.offer(publisherId: s.publisherId, offerId: s.offerId)
+                var map: [String: Set<String>] = [:]
+                for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
+                    for plan in slot.plans { map[plan.id, default: []].formUnion(plan.dimensions.filter(\.enabled).map(\.dimensionId)) }
+                }
+                cache.store(plans: key, map, now: now)
+                plans = map
+            }
+            resolved = MeteredResource(subscriptionId: s.id, resourceUri: Self.resourceUri(s, digest: digest), publisherId: s.publisherId, offerId: s.offerId,
+                                       planId: s.planId, status: s.status, canceledAt: s.canceledAt,
+                                       azureSubscriptionId: Self.azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest),
+                                       dimensions: plans?[s.planId] ?? [])
+        }
+        cache.store(id, resolved, now: now)
+        return resolved
+    }
+
+    /// The subscription ID a resourceUri names (the SaaS form ends in the subscription ID).
+    static func subscriptionId(fromUri uri: String) -> String? {
+        guard let last = uri.split(separator: "/").last, UUID(uuidString: String(last)) != nil else { return nil }
+        return String(last).lowercased()
+    }
+
+    public func submit(_ events: [UsageEventInput], publisherId: String) async throws -> [UsageOutcome] {
+        let now = clock.now()
+        var outcomes: [UsageOutcome?] = Array(repeating: nil, count: events.count)
+        var records: [UsageRecord] = []
+        var positions: [Int] = []
+        for (i, e) in events.enumerated() {
+            let id = e.resourceId?.lowercased() ?? e.resourceUri.flatMap(Self.subscriptionId(fromUri:))
+            var r: MeteredResource?
+            if let id { r = try await resource(id: id, now: now) }
+            if let failure = MeteringRules.check(e, resource: r, callerPublisherId: publisherId, now: now) {
+                outcomes[i] = UsageOutcome(input: e, status: failure.status, message: failure.message, target: failure.target, resourceIdResolved: r?.subscriptionId)
+                continue
+            }
+            let r0 = r!
+            let at = MeteringRules.parseTime(e.effectiveStartTime!)!
+            records.append(UsageRecord(
+                usageEventId: ids.uuidString(), hour: MeteringRules.hour(at), resourceId: r0.subscriptionId, resourceUri: r0.resourceUri, dimension: e.dimension!,
+                quantity: e.quantity!, quantityText: e.quantityText ?? "\(e.quantity!)", effectiveStartTime: e.effectiveStartTime!, effectiveAt: at,
+                planId: r0.planId, publisherId: r0.publisherId, offerId: r0.offerId, messageTime: now, azureSubscriptionId: r0.azureSubscriptionId))
+            positions.append(i)
+        }
+        let stored = try await ingestor.submit(records)
+        for (k, i) in positions.enumerated() {
+            if let existing = stored[k] {
+                outcomes[i] = UsageOutcome(input: events[i], status: .duplicate, record: existing, message: "This usage event already exist.",
+                                           resourceIdResolved: existing.resourceId)
+            } else {
+                outcomes[i] = UsageOutcome(input: events[i], status: .accepted, record: records[k], resourceIdResolved: records[k].resourceId)
+            }
+        }
+        return outcomes.map { $0! }
+    }
+}
+
+/// Name-based UUIDs (version 5 layout over the injected digest), for stable derived identifiers.
+public enum EntraStyle {
+    public static func nameBasedUUID(_ name: String, digest: AuditChain.Digest) -> String {
+        var chars = Array(digest(Array(name.utf8)).prefix(32))
+        chars[12] = "5"
+        let variant = Int(String(chars[16]), radix: 16)! & 0x3 | 0x8
+        chars[16] = Character(String(variant, radix: 16))
+        let s = String(chars)
+        let i = s.startIndex
+        func part(_ a: Int, _ b: Int) -> Substring { s[s.index(i, offsetBy: a)..<s.index(i, offsetBy: b)] }
+        return "\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
+    }
+}

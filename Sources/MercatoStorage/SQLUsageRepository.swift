@@ -1,0 +1,65 @@
+import Foundation
+import MercatoCore
+import SQLKit
+
+/// Usage events on SQL. `insert` is one transaction per call (the group commit's unit), multi-row INSERTs with
+/// `ON CONFLICT DO NOTHING RETURNING`, then one read of the rows that already held a key.
+public struct SQLUsageRepository: UsageRepository {
+    let db: Database
+
+    public init(db: Database) {
+        self.db = db
+    }
+
+    static let columns = "hour, resource_id, dimension, usage_event_id, quantity, quantity_text, effective_start_time, effective_at, plan_id, publisher_id, offer_id, message_time, resource_uri, azure_subscription_id, recon_status"
+
+    public func insert(_ records: [UsageRecord]) async throws -> [UsageRecord?] {
+        try await db.write { tx in
+            var inserted = Set<String>()
+            for chunk in stride(from: 0, to: records.count, by: 400).map({ Array(records[$0..<min($0 + 400, records.count)]) }) {
+                var q = SQLQueryString("INSERT INTO usage_events (\(unsafeRaw: Self.columns)) VALUES ")
+                for (i, r) in chunk.enumerated() {
+                    if i > 0 { q = q + ", " }
+                    q = q + "(\(bind: r.hour), \(bind: r.resourceId), \(bind: r.dimension), \(bind: r.usageEventId), \(bind: "\(r.quantity)"), \(bind: r.quantityText), \(bind: r.effectiveStartTime), \(bind: r.effectiveAt.millis), \(bind: r.planId), \(bind: r.publisherId), \(bind: r.offerId), \(bind: r.messageTime.millis), \(bind: r.resourceUri), \(bind: r.azureSubscriptionId), 'Submitted')"
+                }
+                q = q + " ON CONFLICT (hour, resource_id, dimension) DO NOTHING RETURNING usage_event_id"
+                for row in try await tx.raw(q).all() { inserted.insert(try row.decode(column: "usage_event_id", as: String.self)) }
+            }
+            let conflicts = records.filter { !inserted.contains($0.usageEventId) }
+            var existing: [String: UsageRecord] = [:]
+            for chunk in stride(from: 0, to: conflicts.count, by: 200).map({ Array(conflicts[$0..<min($0 + 200, conflicts.count)]) }) {
+                var q = SQLQueryString("SELECT * FROM usage_events WHERE ")
+                for (i, r) in chunk.enumerated() {
+                    if i > 0 { q = q + " OR " }
+                    q = q + "(hour = \(bind: r.hour) AND resource_id = \(bind: r.resourceId) AND dimension = \(bind: r.dimension))"
+                }
+                for row in try await tx.raw(q).all() {
+                    let rec = try Self.record(row)
+                    existing["\(rec.hour)|\(rec.resourceId)|\(rec.dimension)"] = rec
+                }
+            }
+            return records.map { inserted.contains($0.usageEventId) ? nil : existing["\($0.hour)|\($0.resourceId)|\($0.dimension)"] }
+        }
+    }
+
+    public func records(publisherId: String, from: Date, to: Date) async throws -> [UsageRecord] {
+        try await db.sql.raw("""
+            SELECT * FROM usage_events WHERE publisher_id = \(bind: publisherId) AND hour >= \(bind: MeteringRules.hour(from)) AND hour < \(bind: MeteringRules.hour(to) + 1)
+            ORDER BY hour, resource_id, dimension
+            """).all().map(Self.record)
+    }
+
+    static func record(_ row: any SQLRow) throws -> UsageRecord {
+        UsageRecord(
+            usageEventId: try row.decode(column: "usage_event_id", as: String.self), hour: try row.decode(column: "hour", as: Int64.self),
+            resourceId: try row.decode(column: "resource_id", as: String.self), resourceUri: try row.decode(column: "resource_uri", as: String?.self),
+            dimension: try row.decode(column: "dimension", as: String.self),
+            quantity: Decimal(string: try row.decode(column: "quantity", as: String.self), locale: Locale(identifier: "en_US_POSIX")) ?? 0,
+            quantityText: try row.decode(column: "quantity_text", as: String.self),
+            effectiveStartTime: try row.decode(column: "effective_start_time", as: String.self),
+            effectiveAt: Date(millis: try row.decode(column: "effective_at", as: Int64.self)), planId: try row.decode(column: "plan_id", as: String.self),
+            publisherId: try row.decode(column: "publisher_id", as: String.self), offerId: try row.decode(column: "offer_id", as: String.self),
+            messageTime: Date(millis: try row.decode(column: "message_time", as: Int64.self)),
+            azureSubscriptionId: try row.decode(column: "azure_subscription_id", as: String.self))
+    }
+}
