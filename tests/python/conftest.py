@@ -71,6 +71,12 @@ class Mercato:
                 time.sleep(0.2)
         raise AssertionError("mercato serve did not become healthy")
 
+    def kill9(self):
+        """SIGKILL: no shutdown, no flush — a crash."""
+        import signal
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=15)
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.terminate()
