@@ -12,6 +12,9 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     router.add(middleware: RequestIDMiddleware(ids: env.ids))
     router.add(middleware: MetricsMiddleware())
     HealthController(db: env.db).addRoutes(to: router)
+    if env.configuration.benchRoutes {
+        router.get("/bench/bare") { _, _ in "ok" }
+    }
     MetricsController(registry: env.metrics, token: env.configuration.metricsToken).addRoutes(to: router)
     EntraTokenController(issuer: env.tokenIssuer, keys: env.signingKeys, accounts: env.accounts, clock: env.tokenClock,
                          baseURL: env.configuration.baseURL).addRoutes(to: router)

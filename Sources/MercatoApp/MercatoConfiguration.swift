@@ -25,6 +25,8 @@ public struct MercatoConfiguration: Sendable {
     /// Sandbox mode: time travel, payment simulation and fault injection are available (issue 6). Turn it off for a
     /// marketplace that bills for real.
     public var sandbox: Bool = true
+    /// `GET /bench/bare` (a constant 200 with no auth, no database): the baseline of `bench/run`. Off by default.
+    public var benchRoutes: Bool = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .sqlite(path: DatabaseLocation.defaultSQLitePath),
@@ -55,6 +57,7 @@ public struct MercatoConfiguration: Sendable {
         ("--metrics-token", "MERCATO_METRICS_TOKEN", "(none: /metrics open)", "bearer token required by /metrics"),
         ("--contributor-roles", "MERCATO_CONTRIBUTOR_ROLES", "false", "give Business/Financial contributor and Marketer their '(if enabled)' grants"),
         ("--no-workers", "MERCATO_WORKERS", "true", "run the background workers (publishing, subscription lifecycle) in this process"),
+        ("—", "MERCATO_BENCH_ROUTES", "false", "serve GET /bench/bare, the benchmark's bare baseline route"),
         ("—", "MERCATO_SANDBOX", "true", "sandbox mode: time travel, payment simulation and fault injection via /api/admin and the CLI"),
     ]
 
@@ -120,6 +123,7 @@ public struct MercatoConfiguration: Sendable {
             default: throw DomainError.invalid(field: "MERCATO_SANDBOX", reason: "'\(value)' is not true or false")
             }
         } ?? true
+        configuration.benchRoutes = env("MERCATO_BENCH_ROUTES").map { ["1", "true", "yes", "on"].contains($0.lowercased()) } ?? false
         return configuration
     }
 }

@@ -1,0 +1,56 @@
+-- wrk script: usage events with unique (resource, dimension, hour) keys, so every event is Accepted.
+-- env: MODE=batch|single, SUBS=file of subscription IDs, TOKEN=bearer, PLAN=plan ID, DIMS=number of dimensions
+local subs = {}
+local threads = {}
+local counter = 0
+local tid = 0
+local hours = {}
+
+local function load()
+  for line in io.lines(os.getenv("SUBS")) do subs[#subs + 1] = line end
+  for h = 1, 23 do hours[h] = os.date("!%Y-%m-%dT%H:05:00", os.time() - h * 3600) end
+end
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  load()
+  tid = tonumber(id) or 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+end
+
+local mode = os.getenv("MODE") or "batch"
+local plan = os.getenv("PLAN") or "bench"
+local dims = tonumber(os.getenv("DIMS") or "30")
+
+local function event(i)
+  local n = #subs
+  local sub = subs[(i % n) + 1]
+  local dim = math.floor(i / n) % dims + 1
+  local hour = hours[math.floor(i / (n * dims)) % 23 + 1]
+  return string.format('{"resourceId":"%s","quantity":1.5,"dimension":"d%d","effectiveStartTime":"%s","planId":"%s"}', sub, dim, hour, plan)
+end
+
+function request()
+  local base = tid * 5000000
+  if mode == "single" then
+    counter = counter + 1
+    return wrk.format(nil, "/api/usageEvent?api-version=2018-08-31", nil, event(base + counter))
+  end
+  local parts = {}
+  for j = 1, 25 do
+    counter = counter + 1
+    parts[j] = event(base + counter)
+  end
+  return wrk.format(nil, "/api/batchUsageEvent?api-version=2018-08-31", nil, '{"request":[' .. table.concat(parts, ",") .. ']}')
+end
+
+local statuses = {}
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
