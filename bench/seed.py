@@ -22,6 +22,9 @@ plan = dict(offer["plans"][0])
 plan.update({"id": "bench", "name": "Bench", "dimensions": [
     {"dimensionId": f"d{i}", "pricePerUnit": {"amount": "0.01", "currency": "USD"}, "includedMonthly": 0, "includedAnnual": 0} for i in range(1, 31)]})
 offer["plans"] = [plan]
+# The certification step checks these answer: point them at this server.
+offer["technicalConfiguration"]["landingPageURL"] = f"{base}/health"
+offer["technicalConfiguration"]["connectionWebhookURL"] = f"{base}/bench/webhook"
 r = requests.put(f"{p}/bench-metering", json=offer, headers={**auth, "If-Match": "*"})
 assert r.status_code in (200, 201), r.text
 for action in ("publish", "golive"):
@@ -29,7 +32,9 @@ for action in ("publish", "golive"):
     assert r.status_code == 202, r.text
     op = r.headers["Location"]
     for _ in range(120):
-        if requests.get(op, headers=auth).json()["status"] in ("Succeeded", "Failed"):
+        status = requests.get(op, headers=auth).json()
+        if status["status"] in ("Succeeded", "Failed"):
+            assert status["status"] == "Succeeded", status
             break
         time.sleep(0.5)
 subs = json.loads(subprocess.run([binary, "purchase", "--offer", "bench-metering", "--plan", "bench", "--count", str(count), "--json",

@@ -25,6 +25,7 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     PartnerOffersController(catalog: env.catalog, baseURL: env.configuration.baseURL).addRoutes(to: partner)
     FulfillmentController(subscriptions: env.subscriptions, baseURL: env.configuration.baseURL).addRoutes(to: api)
     MeteringController(metering: env.metering).addRoutes(to: api)
+    AnomalyController(service: env.anomalies, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
     AdminController(clock: env.clockService, faults: env.faults, webhooks: env.webhooks, subscriptions: env.subscriptions,
                     policy: env.configuration.rolePolicy, sandbox: env.configuration.sandbox,
                     onFaultsChanged: { faultMiddleware.invalidate() }).addRoutes(to: api)

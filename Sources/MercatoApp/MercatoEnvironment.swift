@@ -32,6 +32,7 @@ public final class MercatoEnvironment: Sendable {
     public let webhooks: SQLWebhookRepository
     public let webhookDispatcher: WebhookDispatcher
     public let metering: MeteringService
+    public let anomalies: AnomalyService
     let httpClient: HTTPClient
 
     public init(configuration: MercatoConfiguration, logger: Logger, db: Database, clock: any MarketplaceClock,
@@ -68,13 +69,16 @@ public final class MercatoEnvironment: Sendable {
             clockService = ClockService(clock: traveling, store: SQLClockStore(db: db, audit: auditLog), subscriptions: subscriptions)
         }
         self.clockService = clockService
-        self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, clock: clockService, logger: logger)
         let faults = SQLFaultRepository(db: db, audit: audit)
         self.faults = faults
         let webhooks = SQLWebhookRepository(db: db, audit: audit)
         self.webhooks = webhooks
-        self.metering = MeteringService(usage: SQLUsageRepository(db: db), subscriptions: subscriptions.repository, catalog: catalog.repository,
+        let usage = SQLUsageRepository(db: db)
+        self.metering = MeteringService(usage: usage, subscriptions: subscriptions.repository, catalog: catalog.repository,
                                         clock: clock, ids: ids, digest: SHA256Hex.digest)
+        let anomalies = AnomalyService(anomalies: SQLAnomalyRepository(db: db, audit: auditLog), usage: usage, catalog: catalog.repository, clock: clock, ids: ids)
+        self.anomalies = anomalies
+        self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, clock: clockService, anomalies: anomalies, logger: logger)
         self.webhookDispatcher = WebhookDispatcher(webhooks: webhooks, subscriptions: subscriptions, keys: keys, faults: faults,
                                                    transport: transport ?? HTTPWebhookTransport(client: httpClient), tokenClock: tokenClock, logger: logger)
     }

@@ -9,12 +9,14 @@ import ServiceLifecycle
 public struct LifecycleWorker: Service {
     let subscriptions: SubscriptionService
     let clock: ClockService?
+    let anomalies: AnomalyService?
     let logger: Logger
     let interval: Duration
 
-    public init(subscriptions: SubscriptionService, clock: ClockService?, logger: Logger, interval: Duration = .seconds(1)) {
+    public init(subscriptions: SubscriptionService, clock: ClockService?, anomalies: AnomalyService? = nil, logger: Logger, interval: Duration = .seconds(1)) {
         self.subscriptions = subscriptions
         self.clock = clock
+        self.anomalies = anomalies
         self.logger = logger
         self.interval = interval
     }
@@ -24,6 +26,7 @@ public struct LifecycleWorker: Service {
     public func runOnce() async throws -> [SubscriptionOperation] {
         try await clock?.sync()
         let changed = try await subscriptions.advanceOperations() + subscriptions.processDue()
+        try await anomalies?.detectIfDue() // weekly (spec-saas §7.8)
         for op in changed {
             logger.info("operation advanced", metadata: [
                 "operationId": .string(op.id), "subscriptionId": .string(op.subscriptionId), "action": .string(op.action.rawValue), "status": .string(op.status.rawValue),

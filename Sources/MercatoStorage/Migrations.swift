@@ -319,6 +319,23 @@ public enum Migrations {
             "CREATE UNIQUE INDEX usage_events_key ON usage_events(hour, resource_id, dimension)",
             "CREATE INDEX usage_events_publisher ON usage_events(publisher_id, hour)",
         ]),
+        Migration(version: 7, name: "metered usage anomalies", statements: [
+            """
+            CREATE TABLE usage_anomalies (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                dimension TEXT NOT NULL,
+                usage_day BIGINT NOT NULL,
+                state TEXT NOT NULL,
+                first_flagged_at BIGINT NOT NULL,
+                anomaly_json TEXT NOT NULL,
+                UNIQUE (resource_id, dimension, usage_day)
+            )
+            """,
+            "CREATE INDEX usage_anomalies_publisher ON usage_anomalies(publisher_id, first_flagged_at)",
+            "CREATE TABLE marketplace_jobs (name TEXT PRIMARY KEY, last_run BIGINT NOT NULL)",
+        ]),
     ]
 }
 

@@ -49,6 +49,13 @@ public struct SQLUsageRepository: UsageRepository {
             """).all().map(Self.record)
     }
 
+    public func allRecords(from: Date, to: Date) async throws -> [UsageRecord] {
+        try await db.sql.raw("""
+            SELECT * FROM usage_events WHERE hour >= \(bind: MeteringRules.hour(from)) AND hour < \(bind: MeteringRules.hour(to) + 1)
+            ORDER BY hour, resource_id, dimension
+            """).all().map(Self.record)
+    }
+
     static func record(_ row: any SQLRow) throws -> UsageRecord {
         UsageRecord(
             usageEventId: try row.decode(column: "usage_event_id", as: String.self), hour: try row.decode(column: "hour", as: Int64.self),

@@ -5,6 +5,8 @@ import Foundation
 public protocol UsageRepository: Sendable {
     func insert(_ records: [UsageRecord]) async throws -> [UsageRecord?]
     func records(publisherId: String, from: Date, to: Date) async throws -> [UsageRecord]
+    /// Every publisher's records in a time range (for the anomaly detector and billing).
+    func allRecords(from: Date, to: Date) async throws -> [UsageRecord]
 }
 
 /// Group commit for usage events (ARCHITECTURE "Performance shape"): concurrent requests' events share one
