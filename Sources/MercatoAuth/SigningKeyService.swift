@@ -87,6 +87,11 @@ public actor SigningKeyService {
 
     public func keys() async throws -> [SigningKeyRecord] { try await repository.allKeys() }
 
+    /// Whether `kid` is published (not retired), from the cached key set.
+    public func isActive(kid: String) async throws -> Bool {
+        try await current().jwks.contains { $0.kid == kid }
+    }
+
     /// The JWKS document: every key that is not retired.
     public func jwks() async throws -> [PublicJWK] { try await current().jwks }
 

@@ -38,13 +38,47 @@ public struct TokenValidator: Sendable {
     let accounts: AccountService
     let clock: any MarketplaceClock
     let audiences: Set<String>
+    let cache: ValidationCache
 
     public init(keys: SigningKeyService, accounts: AccountService, clock: any MarketplaceClock,
-                audiences: Set<String> = [EntraConventions.marketplaceResourceId]) {
+                audiences: Set<String> = [EntraConventions.marketplaceResourceId], cacheLifetime: TimeInterval = 30) {
         self.keys = keys
         self.accounts = accounts
         self.clock = clock
         self.audiences = audiences
+        self.cache = ValidationCache(lifetime: cacheLifetime)
+    }
+
+    /// Validated tokens, kept for a short time (hot path: every /api call). A retired key, a removed application or
+    /// a changed role takes effect within `lifetime`; a token's own expiry is always honoured.
+    public final class ValidationCache: @unchecked Sendable {
+        let lock = NSLock()
+        var entries: [String: (ValidatedToken, Date, String)] = [:]
+        let lifetime: TimeInterval
+
+        init(lifetime: TimeInterval) { self.lifetime = lifetime }
+
+        func get(_ token: String, now: Date) -> (ValidatedToken, kid: String)? {
+            lock.lock(); defer { lock.unlock() }
+            guard let (v, until, kid) = entries[token] else { return nil }
+            guard now < until, Double(v.claims.exp + EntraConventions.clockSkew) > now.timeIntervalSince1970 else {
+                entries[token] = nil
+                return nil
+            }
+            return (v, kid)
+        }
+
+        func put(_ token: String, _ v: ValidatedToken, kid: String, now: Date) {
+            guard lifetime > 0 else { return }
+            lock.lock(); defer { lock.unlock() }
+            if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[token] = (v, now.addingTimeInterval(lifetime), kid)
+        }
+
+        public func removeAll() {
+            lock.lock(); defer { lock.unlock() }
+            entries.removeAll()
+        }
     }
 
     /// Validates an `Authorization` header value.
@@ -56,6 +90,14 @@ public struct TokenValidator: Sendable {
     }
 
     public func validate(token: String) async throws -> ValidatedToken {
+        // A cached token still needs its signing key to be active (retiring a key takes effect at once here).
+        if let (cached, kid) = cache.get(token, now: clock.now()), try await keys.isActive(kid: kid) { return cached }
+        let (validated, kid) = try await validateUncached(token: token)
+        cache.put(token, validated, kid: kid, now: clock.now())
+        return validated
+    }
+
+    func validateUncached(token: String) async throws -> (ValidatedToken, String) {
         let segments = token.split(separator: ".", omittingEmptySubsequences: false)
         guard segments.count == 3, let headerBytes = Base64URL.decode(String(segments[0])),
               let header = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any] else {
@@ -90,6 +132,6 @@ public struct TokenValidator: Sendable {
               let principal = try await accounts.principal(forApplication: app.clientId) else {
             throw TokenRejection.invalid("application \(appId) of tenant \(tid) is not registered with any publisher")
         }
-        return ValidatedToken(claims: claims, application: app, principal: principal)
+        return (ValidatedToken(claims: claims, application: app, principal: principal), kid)
     }
 }
