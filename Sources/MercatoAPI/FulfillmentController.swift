@@ -40,6 +40,10 @@ public struct FulfillmentController: Sendable {
         "\(baseURL)/api/saas/subscriptions/\(op.subscriptionId)/operations/\(op.id)?api-version=\(APIVersionMiddleware.supported)"
     }
 
+    static func json(_ value: OrderedJSON) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: value.text)))
+    }
+
     func accepted(_ op: SubscriptionOperation) -> Response {
         // Recorded live response: 202, empty body, Operation-Id + Operation-Location + Retry-After.
         Response(status: .accepted, headers: [
@@ -53,8 +57,11 @@ public struct FulfillmentController: Sendable {
         // The header carries the URL-decoded token; tolerate clients that forget to decode.
         let decoded = token.map { $0.contains("%") ? ($0.removingPercentEncoding ?? $0) : $0 }
         let s = try await subscriptions.resolve(token: decoded, publisherId: try publisher(c))
-        return try JSONBody.response(FulfillmentWire.ResolvedDTO(id: s.id, subscriptionName: s.name, offerId: s.offerId, planId: s.planId,
-                                                                 quantity: s.quantity, subscription: .init(s)))
+        var pairs: [(String, OrderedJSON)] = [("id", .string(s.id)), ("subscriptionName", .string(s.name)), ("offerId", .string(s.offerId)),
+                                              ("planId", .string(s.planId))]
+        if let q = s.quantity { pairs.append(("quantity", .number(String(q)))) }
+        pairs.append(("subscription", FulfillmentWire.ordered(FulfillmentWire.SubscriptionDTO(s))))
+        return Self.json(.object(pairs))
     }
 
     // §3.3
@@ -69,13 +76,15 @@ public struct FulfillmentController: Sendable {
         }
         let (items, next) = try await subscriptions.list(publisherId: publisherId, cursor: cursor)
         let nextLink = next.map { "\(baseURL)/api/saas/subscriptions/?continuationToken=\($0.token)&api-version=\(APIVersionMiddleware.supported)" }
-        return try JSONBody.response(FulfillmentWire.SubscriptionsPage(subscriptions: items.map { FulfillmentWire.SubscriptionDTO($0) }, nextLink: nextLink))
+        var page: [(String, OrderedJSON)] = [("subscriptions", .array(items.map { FulfillmentWire.ordered(FulfillmentWire.SubscriptionDTO($0)) }))]
+        if let nextLink { page.append(("@nextLink", .string(nextLink))) }
+        return Self.json(.object(page))
     }
 
     // §3.4
     func get(_ c: MercatoRequestContext) async throws -> Response {
         let s = try await subscriptions.subscription(id: subscriptionId(c), publisherId: try publisher(c))
-        return try JSONBody.response(FulfillmentWire.SubscriptionDTO(s))
+        return Self.json(FulfillmentWire.ordered(FulfillmentWire.SubscriptionDTO(s)))
     }
 
     // §3.2
@@ -118,14 +127,14 @@ public struct FulfillmentController: Sendable {
     // §4.1
     func operations(_ c: MercatoRequestContext) async throws -> Response {
         let ops = try await subscriptions.pendingOperations(subscriptionId: subscriptionId(c), publisherId: try publisher(c))
-        return try JSONBody.response(["operations": ops.map { FulfillmentWire.OperationDTO($0) }])
+        return Self.json(.object([("operations", .array(ops.map { FulfillmentWire.ordered(FulfillmentWire.OperationDTO($0)) }))]))
     }
 
     // §4.2
     func operation(_ c: MercatoRequestContext) async throws -> Response {
         let op = try await subscriptions.operation(subscriptionId: subscriptionId(c), operationId: c.parameters.get("operationId") ?? "",
                                                    publisherId: try publisher(c))
-        return try JSONBody.response(FulfillmentWire.OperationDTO(op))
+        return Self.json(FulfillmentWire.ordered(FulfillmentWire.OperationDTO(op)))
     }
 
     // §4.3

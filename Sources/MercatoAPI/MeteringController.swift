@@ -75,7 +75,7 @@ public struct MeteringController: Sendable {
     static func event(_ r: UsageRecord, status: String) -> OrderedJSON {
         var pairs: [(String, OrderedJSON)] = [
             ("usageEventId", .string(r.usageEventId)), ("status", .string(status)),
-            ("messageTime", .string(FulfillmentWire.dateTime.string(from: r.messageTime))), ("resourceId", .string(r.resourceId)),
+            ("messageTime", .string(WireTime.precise(r.messageTime))), ("resourceId", .string(r.resourceId)),
         ]
         if let uri = r.resourceUri { pairs.append(("resourceUri", .string(uri))) }
         pairs += [("quantity", .number(number(r.quantity))), ("dimension", .string(r.dimension)),
@@ -106,7 +106,7 @@ public struct MeteringController: Sendable {
         case .accepted:
             return event(o.record!, status: "Accepted")
         case .duplicate:
-            return .object([("status", .string("Duplicate")), ("messageTime", .string(FulfillmentWire.dateTime.string(from: now))),
+            return .object([("status", .string("Duplicate")), ("messageTime", .string(WireTime.precise(now))),
                             ("error", duplicateError(o.record!))] + echo(o.input))
         default:
             var error: [(String, OrderedJSON)] = [("message", .string(o.message ?? o.status.rawValue))]
@@ -190,7 +190,7 @@ public struct MeteringController: Sendable {
             let total = recs.reduce(Decimal(0)) { $0 + $1.quantity }
             let first = recs[0]
             return .object([
-                ("usageDate", .string(FulfillmentWire.day.string(from: Date(timeIntervalSince1970: TimeInterval(key.day * 86_400))))),
+                ("usageDate", .string(WireTime.day(Date(timeIntervalSince1970: TimeInterval(key.day * 86_400))))),
                 ("usageResourceId", .string(key.resource)), ("dimension", .string(key.dimension)), ("planId", .string(key.plan)),
                 ("planName", .string("")), ("offerId", .string(first.offerId)), ("offerName", .string("")), ("offerType", .string("SaaS")),
                 ("azureSubscriptionId", .string(first.azureSubscriptionId)), ("reconStatus", .string("Submitted")),

@@ -55,16 +55,54 @@ public enum FulfillmentWire {
             purchaser = s.purchaser
             planId = s.planId
             quantity = s.quantity
-            term = Term(startDate: s.term.startDate.map(day.string), endDate: s.term.endDate.map(day.string), termUnit: s.term.termUnit.rawValue)
+            term = Term(startDate: s.term.startDate.map(WireTime.day), endDate: s.term.endDate.map(WireTime.day), termUnit: s.term.termUnit.rawValue)
             autoRenew = s.autoRenew
             isTest = s.isTest
             isFreeTrial = s.isFreeTrial
             allowedCustomerOperations = s.allowedCustomerOperations
             sandboxType = s.sandboxType
-            created = dateTime.string(from: s.created)
-            lastModified = s.lastModified.map(dateTime.string) ?? "0001-01-01T00:00:00"
+            created = WireTime.precise(s.created)
+            lastModified = s.lastModified.map(WireTime.precise) ?? "0001-01-01T00:00:00"
             sessionMode = s.sessionMode
         }
+    }
+
+    /// The subscription in the live service's key order (GetSubscription recording), written without JSONEncoder.
+    public static func ordered(_ d: SubscriptionDTO) -> OrderedJSON {
+        func identity(_ a: AADIdentifier) -> OrderedJSON {
+            .object([("emailId", .string(a.emailId)), ("objectId", .string(a.objectId)), ("tenantId", .string(a.tenantId)),
+                     ("puid", a.puid.map(OrderedJSON.string) ?? .null)])
+        }
+        var term: [(String, OrderedJSON)] = []
+        if let s = d.term.startDate { term.append(("startDate", .string(s))) }
+        if let e = d.term.endDate { term.append(("endDate", .string(e))) }
+        term.append(("termUnit", .string(d.term.termUnit)))
+        var pairs: [(String, OrderedJSON)] = [
+            ("id", .string(d.id)), ("publisherId", .string(d.publisherId)), ("offerId", .string(d.offerId)), ("name", .string(d.name)),
+            ("saasSubscriptionStatus", .string(d.saasSubscriptionStatus)), ("beneficiary", identity(d.beneficiary)), ("purchaser", identity(d.purchaser)),
+            ("planId", .string(d.planId)),
+        ]
+        if let q = d.quantity { pairs.append(("quantity", .number(String(q)))) }
+        pairs += [
+            ("term", .object(term)), ("autoRenew", .bool(d.autoRenew)), ("isTest", .bool(d.isTest)), ("isFreeTrial", .bool(d.isFreeTrial)),
+            ("allowedCustomerOperations", .array(d.allowedCustomerOperations.map(OrderedJSON.string))), ("sandboxType", .string(d.sandboxType)),
+            ("created", .string(d.created)), ("lastModified", .string(d.lastModified)), ("sessionMode", .string(d.sessionMode)),
+        ]
+        return .object(pairs)
+    }
+
+    /// The operation in the live service's key order (UpdateSubscription recording).
+    public static func ordered(_ o: OperationDTO) -> OrderedJSON {
+        var pairs: [(String, OrderedJSON)] = [
+            ("id", .string(o.id)), ("activityId", .string(o.activityId)), ("publisherId", .string(o.publisherId)), ("offerId", .string(o.offerId)),
+            ("planId", .string(o.planId)),
+        ]
+        if let q = o.quantity { pairs.append(("quantity", .number(String(q)))) }
+        pairs += [("operationRequestSource", .string(o.operationRequestSource)), ("subscriptionId", .string(o.subscriptionId)),
+                  ("timeStamp", .string(o.timeStamp)), ("action", .string(o.action)), ("status", .string(o.status))]
+        if let c = o.errorStatusCode { pairs.append(("errorStatusCode", .string(c))) }
+        if let m = o.errorMessage { pairs.append(("errorMessage", .string(m))) }
+        return .object(pairs)
     }
 
     public struct ResolvedDTO: Encodable, Sendable {
@@ -124,7 +162,7 @@ public enum FulfillmentWire {
             quantity = o.quantity
             operationRequestSource = o.source.rawValue
             subscriptionId = o.subscriptionId
-            timeStamp = dateTime.string(from: o.timeStamp)
+            timeStamp = WireTime.precise(o.timeStamp)
             action = o.action.rawValue
             status = o.status.rawValue
             errorStatusCode = o.errorStatusCode

@@ -130,7 +130,7 @@ public enum WebhookPayload {
     /// `Succeeded` for the inform-only actions).
     public static func json(operation o: SubscriptionOperation, subscription s: Subscription, at time: Date) throws -> String {
         let body = Body(id: o.id, activityId: o.activityId, publisherId: o.publisherId, offerId: o.offerId, planId: o.planId,
-                        quantity: o.quantity, subscriptionId: o.subscriptionId, timeStamp: FulfillmentWire.dateTime.string(from: time),
+                        quantity: o.quantity, subscriptionId: o.subscriptionId, timeStamp: WireTime.precise(time),
                         action: o.action.rawValue, status: o.status.rawValue, operationRequestSource: o.source.rawValue,
                         subscription: FulfillmentWire.SubscriptionDTO(s), purchaseToken: nil)
         let encoder = JSONEncoder()
