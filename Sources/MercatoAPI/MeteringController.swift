@@ -182,19 +182,25 @@ public struct MeteringController: Sendable {
             if let v = q.get(name) { records = records.filter { field($0) == String(v) } }
         }
         let recon = q.get("reconStatus").map { String($0) }
-        if let recon, recon != "Submitted" { records = [] }
         struct Key: Hashable { var day: Int64; var resource: String; var dimension: String; var plan: String }
         var groups: [Key: [UsageRecord]] = [:]
         for rec in records { groups[Key(day: rec.hour / 24, resource: rec.resourceId, dimension: rec.dimension, plan: rec.planId), default: []].append(rec) }
-        let rows = groups.sorted { ($0.key.day, $1.key.resource) > ($1.key.day, $0.key.resource) }.map { key, recs -> OrderedJSON in
+        let rows = groups.sorted { ($0.key.day, $1.key.resource) > ($1.key.day, $0.key.resource) }.compactMap { key, recs -> OrderedJSON? in
             let total = recs.reduce(Decimal(0)) { $0 + $1.quantity }
+            // A day row is Accepted once the billing run rated it; Mismatch when an anomaly correction changed what
+            // was billed; Submitted before (spec-saas §7.5).
+            let status = recs.contains { $0.reconStatus == "Mismatch" } ? "Mismatch" : recs.allSatisfy { $0.reconStatus == "Accepted" } ? "Accepted" : "Submitted"
+            if let recon, recon != status { return nil }
+            let processed = status == "Submitted" ? Decimal(0) : recs.filter { $0.reconStatus == "Accepted" }.reduce(Decimal(0)) { $0 + $1.quantity }
             let first = recs[0]
+            let named = status != "Submitted"
             return .object([
                 ("usageDate", .string(WireTime.day(Date(timeIntervalSince1970: TimeInterval(key.day * 86_400))))),
                 ("usageResourceId", .string(key.resource)), ("dimension", .string(key.dimension)), ("planId", .string(key.plan)),
-                ("planName", .string("")), ("offerId", .string(first.offerId)), ("offerName", .string("")), ("offerType", .string("SaaS")),
-                ("azureSubscriptionId", .string(first.azureSubscriptionId)), ("reconStatus", .string("Submitted")),
-                ("submittedQuantity", .number(Self.number(total))), ("processedQuantity", .number("0.0")), ("submittedCount", .number(String(recs.count))),
+                ("planName", .string(named ? key.plan : "")), ("offerId", .string(first.offerId)), ("offerName", .string(named ? first.offerId : "")),
+                ("offerType", .string("SaaS")), ("azureSubscriptionId", .string(first.azureSubscriptionId)), ("reconStatus", .string(status)),
+                ("submittedQuantity", .number(Self.number(total))), ("processedQuantity", .number(Self.number(processed))),
+                ("submittedCount", .number(String(recs.count))),
             ])
         }
         return Self.response(.array(rows))

@@ -33,6 +33,9 @@ public final class MercatoEnvironment: Sendable {
     public let webhookDispatcher: WebhookDispatcher
     public let metering: MeteringService
     public let anomalies: AnomalyService
+    public let billing: BillingService
+    public let payouts: PayoutService
+    public let billingScheduler: BillingScheduler
     let httpClient: HTTPClient
 
     public init(configuration: MercatoConfiguration, logger: Logger, db: Database, clock: any MarketplaceClock,
@@ -64,9 +67,17 @@ public final class MercatoEnvironment: Sendable {
                                                 accounts: repository, clock: clock, ids: ids, digest: SHA256Hex.digest)
         self.subscriptions = subscriptions
         let auditLog = self.audit
+        let anomalyRepository = SQLAnomalyRepository(db: db, audit: auditLog)
+        let billing = BillingService(repository: SQLBillingRepository(db: db), subscriptions: subscriptions.repository, catalog: catalog.repository,
+                                     anomalies: anomalyRepository, clock: clock, digest: SHA256Hex.digest)
+        self.billing = billing
+        let payouts = PayoutService(repository: SQLPayoutRepository(db: db, audit: auditLog), clock: clock, ids: ids, digest: SHA256Hex.digest)
+        self.payouts = payouts
+        let scheduler = BillingScheduler(billing: billing, payouts: payouts)
+        self.billingScheduler = scheduler
         var clockService: ClockService?
         if let traveling = clock as? any TravelingClock {
-            clockService = ClockService(clock: traveling, store: SQLClockStore(db: db, audit: auditLog), subscriptions: subscriptions)
+            clockService = ClockService(clock: traveling, store: SQLClockStore(db: db, audit: auditLog), subscriptions: subscriptions, scheduled: scheduler)
         }
         self.clockService = clockService
         let faults = SQLFaultRepository(db: db, audit: audit)
@@ -76,9 +87,9 @@ public final class MercatoEnvironment: Sendable {
         let usage = SQLUsageRepository(db: db)
         self.metering = MeteringService(usage: usage, subscriptions: subscriptions.repository, catalog: catalog.repository,
                                         clock: clock, ids: ids, digest: SHA256Hex.digest)
-        let anomalies = AnomalyService(anomalies: SQLAnomalyRepository(db: db, audit: auditLog), usage: usage, catalog: catalog.repository, clock: clock, ids: ids)
+        let anomalies = AnomalyService(anomalies: anomalyRepository, usage: usage, catalog: catalog.repository, clock: clock, ids: ids)
         self.anomalies = anomalies
-        self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, clock: clockService, anomalies: anomalies, logger: logger)
+        self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, clock: clockService, anomalies: anomalies, scheduled: scheduler, logger: logger)
         self.webhookDispatcher = WebhookDispatcher(webhooks: webhooks, subscriptions: subscriptions, keys: keys, faults: faults,
                                                    transport: transport ?? HTTPWebhookTransport(client: httpClient), tokenClock: tokenClock, logger: logger)
     }

@@ -10,13 +10,16 @@ public struct LifecycleWorker: Service {
     let subscriptions: SubscriptionService
     let clock: ClockService?
     let anomalies: AnomalyService?
+    let scheduled: (any ScheduledWork)?
     let logger: Logger
     let interval: Duration
 
-    public init(subscriptions: SubscriptionService, clock: ClockService?, anomalies: AnomalyService? = nil, logger: Logger, interval: Duration = .seconds(1)) {
+    public init(subscriptions: SubscriptionService, clock: ClockService?, anomalies: AnomalyService? = nil, scheduled: (any ScheduledWork)? = nil,
+                logger: Logger, interval: Duration = .seconds(1)) {
         self.subscriptions = subscriptions
         self.clock = clock
         self.anomalies = anomalies
+        self.scheduled = scheduled
         self.logger = logger
         self.interval = interval
     }
@@ -27,6 +30,7 @@ public struct LifecycleWorker: Service {
         try await clock?.sync()
         let changed = try await subscriptions.advanceOperations() + subscriptions.processDue()
         try await anomalies?.detectIfDue() // weekly (spec-saas §7.8)
+        try await scheduled?.runDue() // month-end billing, payout orders on the 5th and sends on the 15th
         for op in changed {
             logger.info("operation advanced", metadata: [
                 "operationId": .string(op.id), "subscriptionId": .string(op.subscriptionId), "action": .string(op.action.rawValue), "status": .string(op.status.rawValue),

@@ -336,6 +336,86 @@ public enum Migrations {
             "CREATE INDEX usage_anomalies_publisher ON usage_anomalies(publisher_id, first_flagged_at)",
             "CREATE TABLE marketplace_jobs (name TEXT PRIMARY KEY, last_run BIGINT NOT NULL)",
         ]),
+        Migration(version: 8, name: "billing ledger, invoices, earnings and payouts", statements: [
+            // Quantities in millionths next to the text, so the billing run sums usage exactly in SQL.
+            "ALTER TABLE usage_events ADD COLUMN quantity_micros BIGINT",
+            "UPDATE usage_events SET quantity_micros = CAST(ROUND(CAST(quantity AS NUMERIC) * 1000000) AS BIGINT)",
+            """
+            CREATE TABLE billing_charges (
+                charge_key TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                publisher_id TEXT NOT NULL,
+                offer_id TEXT NOT NULL,
+                plan_id TEXT NOT NULL,
+                subscription_id TEXT NOT NULL,
+                customer_tenant_id TEXT NOT NULL,
+                market TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                amount_minor BIGINT NOT NULL,
+                quantity TEXT NOT NULL,
+                description TEXT NOT NULL,
+                occurred_at BIGINT NOT NULL,
+                dimension TEXT
+            )
+            """,
+            "CREATE INDEX billing_charges_subscription ON billing_charges(subscription_id, occurred_at)",
+            "CREATE INDEX billing_charges_time ON billing_charges(occurred_at)",
+            "CREATE INDEX billing_charges_publisher ON billing_charges(publisher_id, occurred_at)",
+            """
+            CREATE TABLE invoices (
+                id TEXT PRIMARY KEY,
+                customer_tenant_id TEXT NOT NULL,
+                period TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                issued_at BIGINT NOT NULL,
+                total_minor BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX invoices_customer ON invoices(customer_tenant_id, issued_at)",
+            """
+            CREATE TABLE invoice_lines (
+                charge_key TEXT PRIMARY KEY REFERENCES billing_charges(charge_key),
+                invoice_id TEXT NOT NULL REFERENCES invoices(id),
+                line_item_id TEXT NOT NULL UNIQUE
+            )
+            """,
+            "CREATE INDEX invoice_lines_invoice ON invoice_lines(invoice_id)",
+            "CREATE TABLE invoice_payments (invoice_id TEXT PRIMARY KEY REFERENCES invoices(id), collected_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE earnings (
+                earning_id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL,
+                invoice_id TEXT NOT NULL REFERENCES invoices(id),
+                line_item_id TEXT NOT NULL UNIQUE,
+                charge_key TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                transaction_amount_minor BIGINT NOT NULL,
+                fee_rate TEXT NOT NULL,
+                store_fee_minor BIGINT NOT NULL,
+                earning_amount_minor BIGINT NOT NULL,
+                transaction_type TEXT NOT NULL,
+                transaction_date BIGINT NOT NULL,
+                collected_at BIGINT NOT NULL,
+                eligible_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX earnings_publisher ON earnings(publisher_id, eligible_at)",
+            "CREATE TABLE billing_periods (period TEXT PRIMARY KEY, summary_json TEXT NOT NULL)",
+            "CREATE TABLE usage_allowances (allowance_key TEXT PRIMARY KEY, consumed_micros BIGINT NOT NULL)",
+            "CREATE TABLE payout_settings (publisher_id TEXT PRIMARY KEY, settings_json TEXT NOT NULL)",
+            """
+            CREATE TABLE payouts (
+                payment_id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL,
+                month TEXT NOT NULL,
+                status TEXT NOT NULL,
+                payout_json TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX payouts_publisher ON payouts(publisher_id, month)",
+            "CREATE TABLE payout_items (earning_id TEXT PRIMARY KEY REFERENCES earnings(earning_id), payment_id TEXT NOT NULL REFERENCES payouts(payment_id))",
+            "CREATE TABLE payout_stages (stage_key TEXT PRIMARY KEY, ran_at BIGINT NOT NULL)",
+        ]),
     ]
 }
 

@@ -49,6 +49,12 @@ public struct SQLAnomalyRepository: AnomalyRepository {
         }
     }
 
+    public func marked(from: Date, to: Date) async throws -> [UsageAnomaly] {
+        try await db.sql.raw("SELECT anomaly_json FROM usage_anomalies WHERE state = 'MarkedAnomaly' ORDER BY id").all()
+            .map { try SQLCatalogRepository.decode(UsageAnomaly.self, try $0.decode(column: "anomaly_json", as: String.self)) }
+            .filter { a in a.actionTakenAt.map { $0 >= from && $0 < to } ?? false }
+    }
+
     public func lastDetection() async throws -> Date? {
         try await db.sql.raw("SELECT last_run FROM marketplace_jobs WHERE name = 'anomaly-detection'").first().map {
             Date(millis: try $0.decode(column: "last_run", as: Int64.self))

@@ -101,6 +101,7 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
                     """).run()
             }
             for delivery in aggregate.outbox { try await SQLWebhookRepository.insert(delivery, tx) }
+            try await SQLBillingRepository.insert(aggregate.charges, tx)
             for entry in aggregate.audit { try await self.audit.append(entry, in: tx) }
             return result
         }

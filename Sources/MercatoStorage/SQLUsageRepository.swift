@@ -11,7 +11,7 @@ public struct SQLUsageRepository: UsageRepository {
         self.db = db
     }
 
-    static let columns = "hour, resource_id, dimension, usage_event_id, quantity, quantity_text, effective_start_time, effective_at, plan_id, publisher_id, offer_id, message_time, resource_uri, azure_subscription_id, recon_status"
+    static let columns = "hour, resource_id, dimension, usage_event_id, quantity, quantity_text, effective_start_time, effective_at, plan_id, publisher_id, offer_id, message_time, resource_uri, azure_subscription_id, recon_status, quantity_micros"
 
     public func insert(_ records: [UsageRecord]) async throws -> [UsageRecord?] {
         try await db.write { tx in
@@ -20,7 +20,7 @@ public struct SQLUsageRepository: UsageRepository {
                 var q = SQLQueryString("INSERT INTO usage_events (\(unsafeRaw: Self.columns)) VALUES ")
                 for (i, r) in chunk.enumerated() {
                     if i > 0 { q = q + ", " }
-                    q = q + "(\(bind: r.hour), \(bind: r.resourceId), \(bind: r.dimension), \(bind: r.usageEventId), \(bind: "\(r.quantity)"), \(bind: r.quantityText), \(bind: r.effectiveStartTime), \(bind: r.effectiveAt.millis), \(bind: r.planId), \(bind: r.publisherId), \(bind: r.offerId), \(bind: r.messageTime.millis), \(bind: r.resourceUri), \(bind: r.azureSubscriptionId), 'Submitted')"
+                    q = q + "(\(bind: r.hour), \(bind: r.resourceId), \(bind: r.dimension), \(bind: r.usageEventId), \(bind: "\(r.quantity)"), \(bind: r.quantityText), \(bind: r.effectiveStartTime), \(bind: r.effectiveAt.millis), \(bind: r.planId), \(bind: r.publisherId), \(bind: r.offerId), \(bind: r.messageTime.millis), \(bind: r.resourceUri), \(bind: r.azureSubscriptionId), 'Submitted', \(bind: DailyUsage.micros(r.quantity)))"
                 }
                 q = q + " ON CONFLICT (hour, resource_id, dimension) DO NOTHING RETURNING usage_event_id"
                 for row in try await tx.raw(q).all() { inserted.insert(try row.decode(column: "usage_event_id", as: String.self)) }
@@ -67,6 +67,7 @@ public struct SQLUsageRepository: UsageRepository {
             effectiveAt: Date(millis: try row.decode(column: "effective_at", as: Int64.self)), planId: try row.decode(column: "plan_id", as: String.self),
             publisherId: try row.decode(column: "publisher_id", as: String.self), offerId: try row.decode(column: "offer_id", as: String.self),
             messageTime: Date(millis: try row.decode(column: "message_time", as: Int64.self)),
-            azureSubscriptionId: try row.decode(column: "azure_subscription_id", as: String.self))
+            azureSubscriptionId: try row.decode(column: "azure_subscription_id", as: String.self),
+            reconStatus: try row.decode(column: "recon_status", as: String.self))
     }
 }

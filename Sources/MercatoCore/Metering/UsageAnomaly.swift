@@ -127,6 +127,8 @@ public protocol AnomalyRepository: Sendable {
     func anomalies(publisherId: String, since: Date) async throws -> [UsageAnomaly]
     func anomaly(id: String) async throws -> UsageAnomaly?
     func save(_ anomaly: UsageAnomaly, audit: AuditEntry) async throws
+    /// Anomalies marked as anomalies (corrections) whose action was taken in [from, to): the billing run credits them.
+    func marked(from: Date, to: Date) async throws -> [UsageAnomaly]
     func lastDetection() async throws -> Date?
     func setLastDetection(_ date: Date) async throws
 }

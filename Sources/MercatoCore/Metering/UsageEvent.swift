@@ -63,9 +63,13 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var offerId: String
     public var messageTime: Date
     public var azureSubscriptionId: String
+    /// Reconciliation status (spec-saas §7.5 `reconStatus`): Submitted until the billing run rates the event.
+    public var reconStatus: String
 
     public init(usageEventId: String, hour: Int64, resourceId: String, resourceUri: String?, dimension: String, quantity: Decimal, quantityText: String,
-                effectiveStartTime: String, effectiveAt: Date, planId: String, publisherId: String, offerId: String, messageTime: Date, azureSubscriptionId: String) {
+                effectiveStartTime: String, effectiveAt: Date, planId: String, publisherId: String, offerId: String, messageTime: Date, azureSubscriptionId: String,
+                reconStatus: String = "Submitted") {
+        self.reconStatus = reconStatus
         self.usageEventId = usageEventId
         self.hour = hour
         self.resourceId = resourceId

@@ -6,11 +6,14 @@ public struct ClockService: Sendable {
     public let clock: any TravelingClock
     public let store: any ClockStore
     public let subscriptions: SubscriptionService
+    /// Billing runs and payout dates, fired in time order with the lifecycle.
+    public let scheduled: (any ScheduledWork)?
 
-    public init(clock: any TravelingClock, store: any ClockStore, subscriptions: SubscriptionService) {
+    public init(clock: any TravelingClock, store: any ClockStore, subscriptions: SubscriptionService, scheduled: (any ScheduledWork)? = nil) {
         self.clock = clock
         self.store = store
         self.subscriptions = subscriptions
+        self.scheduled = scheduled
     }
 
     /// Adopts a larger offset written by another process (`mercato clock advance` while `serve` runs).
@@ -30,7 +33,7 @@ public struct ClockService: Sendable {
         guard seconds <= 20 * 365 * 86_400 else { throw DomainError.invalid(field: "advance", reason: "at most 20 years at a time") }
         try await sync()
         let target = clock.now().addingTimeInterval(seconds)
-        let fired = try await subscriptions.travel(to: target, clock: clock)
+        let fired = try await subscriptions.travel(to: target, clock: clock, also: scheduled)
         let offset = (clock as? AdjustableClock)?.currentOffset ?? 0
         try await store.setOffset(offset, audit: context.entry(ids: subscriptions.ids, clock: clock, publisherId: nil, action: "clock.advance",
                                                                targetType: "clock", targetId: "marketplace",

@@ -46,6 +46,7 @@ extension SubscriptionService {
         for s in try await repository.due(now: now, limit: 500) {
             let target = try await webhookTarget(s)
             let failing = try await repository.paymentFailing(customerTenantId: s.beneficiary.tenantId)
+            let plans = try await planBook(s)
             let ids = self.ids, clock = self.clock
             let ops: [SubscriptionOperation] = try await repository.mutate(subscriptionId: s.id) { agg in
                 var sub = agg.subscription
@@ -84,6 +85,10 @@ extension SubscriptionService {
                             if let next = sub.term.next() { sub.term = next }
                             if sub.isFreeTrial, let end = sub.trialEndsAt, end <= now { sub.isFreeTrial = false; sub.trialEndsAt = nil }
                             sub.lastModified = now
+                            if !sub.isFreeTrial, let p = plans[sub.planId], let start = sub.term.startDate,
+                               let c = ChargeRules.recurring(sub, plan: p, termStart: start, at: now) {
+                                agg.charges.append(c)
+                            }
                             try emit(.renew, .succeeded)
                         }
                     } else if sub.isFreeTrial, let end = sub.trialEndsAt, end <= now {
@@ -91,6 +96,10 @@ extension SubscriptionService {
                         sub.isFreeTrial = false
                         sub.trialEndsAt = nil
                         sub.lastModified = now
+                        if let p = plans[sub.planId], let start = sub.term.startDate, let end = sub.term.endDate,
+                           let c = ChargeRules.remainder(sub, plan: p, termStart: start, termEnd: end.addingTimeInterval(86_400), at: now) {
+                            agg.charges.append(c)
+                        }
                         try emit(.renew, .succeeded)
                     }
                 case .suspended:
@@ -137,19 +146,23 @@ extension SubscriptionService {
     }
 
     /// Moves the marketplace clock to `target`, firing everything due on the way in time order, each once.
-    public func travel(to target: Date, clock traveling: any TravelingClock) async throws -> [SubscriptionOperation] {
+    public func travel(to target: Date, clock traveling: any TravelingClock, also scheduled: (any ScheduledWork)? = nil) async throws -> [SubscriptionOperation] {
         var fired: [SubscriptionOperation] = []
         var guardCount = 0
         while guardCount < 100_000 {
             guardCount += 1
             fired += try await advanceOperations()
             fired += try await processDue()
-            guard let next = try await repository.nextDueTime(after: clock.now()), next <= target else { break }
+            try await scheduled?.runDue()
+            let now = clock.now()
+            let candidates = [try await repository.nextDueTime(after: now), try await scheduled?.nextDue(after: now)].compactMap { $0 }
+            guard let next = candidates.min(), next <= target else { break }
             try traveling.set(next)
         }
         if clock.now() < target { try traveling.set(target) }
         fired += try await advanceOperations()
         fired += try await processDue()
+        try await scheduled?.runDue()
         return fired
     }
 }

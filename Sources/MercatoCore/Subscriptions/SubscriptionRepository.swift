@@ -23,6 +23,8 @@ public struct SubscriptionAggregate: Sendable {
     public var audit: [AuditEntry] = []
     /// Webhook notifications to write in the same transaction (the outbox).
     public var outbox: [WebhookDelivery] = []
+    /// Ledger charges the change causes (activation, renewal, proration…), written in the same transaction.
+    public var charges: [BillingCharge] = []
 
     public init(subscription: Subscription, operations: [SubscriptionOperation]) {
         self.subscription = subscription

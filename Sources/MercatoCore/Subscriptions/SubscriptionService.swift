@@ -168,8 +168,9 @@ public struct SubscriptionService: Sendable {
 
     /// §3.2 Activate: PendingFulfillmentStart → Subscribed; term starts today; billing starts.
     public func activate(id: String, publisherId: String, planId: String?, quantity: Int?, context: AuditContext) async throws -> Subscription {
-        _ = try await subscription(id: id, publisherId: publisherId)
+        let current = try await subscription(id: id, publisherId: publisherId)
         guard let planId, !planId.isEmpty else { throw TransitionRefusal(400, "BadRequest", "planId is required.", target: "planId") }
+        let plans = try await planBook(current)
         let now = clock.now()
         let ids = self.ids, clock = self.clock
         return try await repository.mutate(subscriptionId: id.lowercased()) { agg in
@@ -191,6 +192,10 @@ public struct SubscriptionService: Sendable {
                     s.trialEndsAt = calendar.date(byAdding: .month, value: 1, to: s.term.startDate!)
                 }
                 s.lastModified = now
+                // Billing starts at activation (spec-saas §3.2); a free trial pays nothing until it converts.
+                if !s.isFreeTrial, let p = plans[s.planId], let c = ChargeRules.recurring(s, plan: p, termStart: s.term.startDate!, at: now) {
+                    agg.charges.append(c)
+                }
                 agg.audit.append(context.entry(ids: ids, clock: clock, publisherId: s.publisherId, action: "subscription.activate",
                                                targetType: "subscription", targetId: s.id, after: "{\"status\":\"Subscribed\"}"))
             }
@@ -335,6 +340,9 @@ public struct SubscriptionService: Sendable {
 
     /// Moves an operation and applies its effect on success.
     public func complete(_ operationId: String, subscriptionId: String, event: OperationEvent, context: AuditContext) async throws {
+        var book: [String: Plan] = [:]
+        if let current = try await repository.subscription(id: subscriptionId) { book = try await planBook(current) }
+        let plans = book
         let now = clock.now()
         let ids = self.ids, clock = self.clock
         try await repository.mutate(subscriptionId: subscriptionId) { agg in
@@ -345,6 +353,7 @@ public struct SubscriptionService: Sendable {
             op.status = try OperationStateMachine.apply(event, to: op.status, action: op.action)
             op.timeStamp = now
             var s = agg.subscription
+            let before = s
             if op.status == .succeeded {
                 switch op.action {
                 case .changePlan:
@@ -368,6 +377,7 @@ public struct SubscriptionService: Sendable {
                 case .renew, .suspend, .unsubscribe:
                     break
                 }
+                agg.charges += Self.charges(for: op, before: before, after: s, plans: plans, at: now)
                 s.lastModified = now
             } else if op.status == .failed {
                 op.errorStatusCode = "Failure"
@@ -424,6 +434,31 @@ public struct SubscriptionService: Sendable {
     }
 
     // MARK: Rules
+
+    /// The plans of the subscription's offer (live, else preview) by ID, for pricing.
+    func planBook(_ s: Subscription) async throws -> [String: Plan] {
+        guard let record = try await catalog.offer(publisherId: s.publisherId, offerId: s.offerId), let offer = record.live ?? record.preview else { return [:] }
+        return Dictionary(offer.plans.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Ledger charges of a completed operation: proration for plan and seat changes (spec-saas §10.3), the rest of
+    /// the term when a plan change ends a free trial (§10.4), a new term's price when reinstatement restarts the term.
+    static func charges(for op: SubscriptionOperation, before: Subscription, after: Subscription, plans: [String: Plan], at now: Date) -> [BillingCharge] {
+        switch op.action {
+        case .changePlan, .changeQuantity:
+            guard let old = plans[before.planId], let new = plans[after.planId] else { return [] }
+            if before.isFreeTrial {
+                guard !after.isFreeTrial, let start = after.term.startDate, let end = after.term.endDate else { return [] }
+                return ChargeRules.remainder(after, plan: new, termStart: start, termEnd: end.addingTimeInterval(86_400), at: now).map { [$0] } ?? []
+            }
+            return ChargeRules.proration(before, after, oldPlan: old, newPlan: new, operationId: op.id, at: now)
+        case .reinstate:
+            guard after.term.startDate != before.term.startDate, !after.isFreeTrial, let p = plans[after.planId], let start = after.term.startDate else { return [] }
+            return ChargeRules.recurring(after, plan: p, termStart: start, at: now).map { [$0] } ?? []
+        default:
+            return []
+        }
+    }
 
     /// Seats: per-user plans need 1 ≥ min … ≤ max ([EMU]: ≥ 10,000,000 refused); flat-rate plans take none.
     static func checkQuantity(_ quantity: Int?, plan: Plan, purchasing: Bool) throws -> Int? {
