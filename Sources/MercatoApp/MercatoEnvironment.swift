@@ -36,6 +36,7 @@ public final class MercatoEnvironment: Sendable {
     public let billing: BillingService
     public let payouts: PayoutService
     public let billingScheduler: BillingScheduler
+    public var payoutReports: PayoutReports { PayoutReports(billing: billing.repository, payouts: payouts.repository) }
     let httpClient: HTTPClient
 
     public init(configuration: MercatoConfiguration, logger: Logger, db: Database, clock: any MarketplaceClock,
