@@ -210,7 +210,7 @@ public struct BillingService: Sendable {
             // Refund when canceled inside the no-charge window of the current term.
             if s.status == .unsubscribed, let canceled = s.canceledAt, canceled >= period.start, canceled < period.end,
                canceled >= start, canceled.timeIntervalSince(start) < ChargeRules.refundWindow(s.term.termUnit),
-               let price = ChargeRules.termPrice(p, unit: s.term.termUnit, market: s.market) {
+               let price = ChargeRules.termPrice(p, unit: s.term.termUnit, market: s.market, at: canceled) {
                 result.refunds.append(Refund(subscription: s, plan: p, termStart: start, canceledAt: canceled, currency: price.currency))
             }
         }

@@ -7,11 +7,11 @@ public enum ChargeRules {
     /// starts a newly paid term): 24 hours for a monthly term, 14 days for a yearly (or longer) one.
     public static func refundWindow(_ unit: TermUnit) -> TimeInterval { unit == .P1M ? 86_400 : 14 * 86_400 }
 
-    /// The price of one term of `plan` in the customer's market: the market's price when the publisher set one (or
-    /// it was converted on save), else the USD base price (spec-portal §3.9).
-    public static func termPrice(_ plan: Plan, unit: TermUnit, market: String) -> Money? {
-        guard let term = plan.term(unit) else { return nil }
-        return term.marketPrices[market] ?? term.price
+    /// The price of one term of `plan` in the customer's market on `date`: the market's own price, else the USD price
+    /// converted at the reference rate (spec-portal §3.9), with any scheduled price change that has taken effect (§3.8).
+    public static func termPrice(_ plan: Plan, unit: TermUnit, market: String, at date: Date) -> Money? {
+        PriceChangeRules.price(of: plan, term: unit, market: market, at: date, rates: .reference)
+            ?? plan.term(unit).map { $0.marketPrices[market] ?? $0.price }
     }
 
     /// How many payments a term has: one when paid upfront, one per month when paid monthly (the option the customer
@@ -19,8 +19,8 @@ public enum ChargeRules {
     public static func instalments(_ s: Subscription) -> Int { s.paymentOption == .monthly ? s.term.termUnit.months : 1 }
 
     /// The whole term's price for the subscription's seats (per-user plans) or flat fee, in Decimal.
-    static func termTotal(_ plan: Plan, unit: TermUnit, market: String, seats: Int?) -> Money? {
-        guard let price = termPrice(plan, unit: unit, market: market) else { return nil }
+    static func termTotal(_ plan: Plan, unit: TermUnit, market: String, seats: Int?, at date: Date) -> Money? {
+        guard let price = termPrice(plan, unit: unit, market: market, at: date) else { return nil }
         let multiplier = plan.pricing.isPricePerSeat ? Decimal(max(seats ?? 1, 1)) : 1
         return Money(price.amount * multiplier, price.currency)
     }
@@ -40,7 +40,7 @@ public enum ChargeRules {
 
     /// A recurring payment: instalment `k` of the term starting at `termStart`.
     public static func recurring(_ s: Subscription, plan: Plan, termStart: Date, k: Int = 1, at: Date) -> BillingCharge? {
-        guard let total = termTotal(plan, unit: s.term.termUnit, market: s.market, seats: s.quantity) else { return nil }
+        guard let total = termTotal(plan, unit: s.term.termUnit, market: s.market, seats: s.quantity, at: at) else { return nil }
         let n = instalments(s)
         guard k >= 1, k <= n else { return nil }
         let amount = instalment(total, k: k, of: n)
@@ -83,7 +83,7 @@ public enum ChargeRules {
         let left = BillingCalendar.days(from: at, to: windowEnd)
         guard total > 0, left > 0 else { return [] }
         func share(_ plan: Plan, _ s: Subscription) -> Money? {
-            guard let t = termTotal(plan, unit: s.term.termUnit, market: s.market, seats: s.quantity) else { return nil }
+            guard let t = termTotal(plan, unit: s.term.termUnit, market: s.market, seats: s.quantity, at: at) else { return nil }
             let perWindow = t.amount / Decimal(n)
             return Money(perWindow * Decimal(left) / Decimal(total), t.currency)
         }
@@ -129,5 +129,11 @@ public enum ChargeRules {
         return max(0, consumed + quantity - included) - max(0, consumed - included)
     }
 
-    public static func unitPrice(_ d: PlanDimension, market: String) -> Money { d.marketPricesPerUnit[market] ?? d.pricePerUnit }
+    /// A dimension's price per unit in the market: its own, else the USD price converted unrounded (prices per unit
+    /// may be finer than the currency's minor unit; the line amount is rounded once).
+    public static func unitPrice(_ d: PlanDimension, market: String) -> Money {
+        if let own = d.marketPricesPerUnit[market] { return own }
+        guard market != "US", let m = Markets.market(market), let rate = ExchangeRates.reference.perUSD[m.currency] else { return d.pricePerUnit }
+        return Money(d.pricePerUnit.amount * rate, m.currency)
+    }
 }

@@ -26,8 +26,12 @@ public struct PayoutService: Sendable {
     }
 
     /// The threshold in `currency` minor units (converted at the reference rate; USD if the currency is unknown).
-    public func thresholdMinor(_ currency: String) -> Int64 {
-        MinorUnits.of(rates.convert(Self.thresholdUSD, to: currency) ?? Self.thresholdUSD, currency)
+    public func thresholdMinor(_ currency: String) -> Int64 { Self.threshold(currency, rates: rates) }
+
+    public static func thresholdMinorStatic(_ currency: String) -> Int64 { threshold(currency, rates: .reference) }
+
+    static func threshold(_ currency: String, rates: ExchangeRates) -> Int64 {
+        MinorUnits.of(rates.convert(thresholdUSD, to: currency) ?? thresholdUSD, currency)
     }
 
     // MARK: Profiles (GOV-ACC-06)
@@ -126,7 +130,7 @@ public struct PayoutService: Sendable {
 
     func generateOrders(month: String, at date: Date) async throws -> [Payout] {
         let digest = self.digest
-        let thresholds: @Sendable (String) -> Int64 = { [rates] c in MinorUnits.of(rates.convert(Self.thresholdUSD, to: c) ?? Self.thresholdUSD, c) }
+        let thresholds: @Sendable (String) -> Int64 = { [rates] c in Self.threshold(c, rates: rates) }
         return try await repository.runStage("order:\(month)") { tx -> [Payout] in
             let earnings = try await tx.unpaidEarnings(eligibleBy: date)
             let groups = Dictionary(grouping: earnings) { "\($0.publisherId)|\($0.currency)" }
