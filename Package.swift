@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -89,6 +90,7 @@ let package = Package(
                 "MercatoStorage",
                 "MercatoAuth",
                 "MercatoAPI",
+                "MercatoWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -100,10 +102,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "MercatoWeb",
+            dependencies: [
+                "MercatoCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.embedInCode("Templates")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "mercato",
             dependencies: [
-                "MercatoApp", "MercatoAuth", "MercatoCore",
+                "MercatoApp", "MercatoAuth", "MercatoCore", "MercatoWeb", "MercatoAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -119,6 +130,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MercatoCoreTests", dependencies: ["MercatoCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MercatoWebTests", dependencies: ["MercatoWeb"], swiftSettings: swiftSettings),
         .testTarget(name: "MercatoStorageTests", dependencies: ["MercatoStorage", "MercatoTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MercatoAuthTests", dependencies: ["MercatoAuth", "MercatoTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -5,6 +5,7 @@ import NIOSSL
 import Logging
 import MercatoAPI
 import MercatoCore
+import MercatoWeb
 
 /// The one composition root (ARCHITECTURE rule 2): `mercato serve` and the tests both build the application here.
 public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRequestContext> {
@@ -26,6 +27,10 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     FulfillmentController(subscriptions: env.subscriptions, baseURL: env.configuration.baseURL).addRoutes(to: api)
     MeteringController(metering: env.metering).addRoutes(to: api)
     AnomalyController(service: env.anomalies, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
+    let pages = try? PageRenderer()
+    BillingController(billing: env.billing, payouts: env.payouts, reports: env.payoutReports, scheduler: env.billingScheduler,
+                      policy: env.configuration.rolePolicy, sandbox: env.configuration.sandbox,
+                      renderInvoice: { invoice in pages?.invoice(InvoicePage(invoice)) ?? "" }).addRoutes(partner: partner, api: api)
     AdminController(clock: env.clockService, faults: env.faults, webhooks: env.webhooks, subscriptions: env.subscriptions,
                     policy: env.configuration.rolePolicy, sandbox: env.configuration.sandbox,
                     onFaultsChanged: { faultMiddleware.invalidate() }).addRoutes(to: api)
