@@ -30,7 +30,7 @@ struct Mercato: AsyncParsableCommand {
         Every command uses the same database as `serve` by default (./mercato.sqlite, or MERCATO_DATABASE_URL).
         Settings resolve flag > environment (MERCATO_*) > default.
         """,
-        subcommands: [Serve.self, Migrate.self, Demo.self, PurchaseCommand.self, Clock.self, BillingCommand.self, Faults.self, Webhooks.self, Audit.self, Keys.self, Tls.self, Token.self]
+        subcommands: [Serve.self, Migrate.self, Demo.self, PurchaseCommand.self, Clock.self, BillingCommand.self, Faults.self, Webhooks.self, Audit.self, Keys.self, Tls.self, Token.self, BenchCommand.self]
     )
 }
 

@@ -114,6 +114,20 @@ struct BillingRulesTests {
         #expect(ChargeRules.proration(s, s, oldPlan: Self.silver, newPlan: Self.gold, operationId: "op", at: Self.date("2026-04-02T00:00:00Z")).isEmpty)
     }
 
+    @Test("A trial converting a month into a yearly term paid monthly pays the second instalment; the third is scheduled")
+    func trialConversionMonthly() {
+        var s = Self.subscription(plan: "team", seats: 2, unit: .P1Y, payment: .monthly)
+        s.isFreeTrial = false
+        let at = Self.date("2026-04-01T00:00:00Z")
+        let c = ChargeRules.remainder(s, plan: Self.seats, termStart: s.term.startDate!, termEnd: Self.date("2027-03-01T00:00:00Z"), at: at)!
+        #expect(c.key == "rec:sub:20260301:2")
+        #expect(c.amountMinor == ChargeRules.instalment(Self.usd("8000.00"), k: 2, of: 12))
+        #expect(ChargeRules.nextInstalment(s, after: at) == Self.date("2026-05-01T00:00:00Z"))
+        // Converting mid-month pays the rest of that month only.
+        let mid = ChargeRules.remainder(s, plan: Self.seats, termStart: s.term.startDate!, termEnd: Self.date("2027-03-01T00:00:00Z"), at: Self.date("2026-04-16T00:00:00Z"))!
+        #expect(mid.amountMinor == MinorUnits.of(MinorUnits.decimal(ChargeRules.instalment(Self.usd("8000.00"), k: 2, of: 12), "USD") * 15 / 30, "USD"))
+    }
+
     @Test("Refund windows: 24 hours for monthly terms, 14 days for yearly (spec-saas §3.8)")
     func refundWindows() {
         #expect(ChargeRules.refundWindow(.P1M) == 86_400)

@@ -204,7 +204,7 @@ struct BillingPropertyTests {
         }
         // Refunds never give back more than was paid for the subscription.
         let bySubscription = Dictionary(grouping: try await env.billing.repository.charges(publisherId: nil), by: \.subscriptionId)
-        for (sid, charges) in bySubscription { #expect(charges.reduce(0) { $0 + $1.amountMinor } >= 0, "subscription \(sid) nets negative") }
+        for (sid, charges) in bySubscription { #expect(charges.reduce(0) { $0 + $1.amountMinor } >= 0, "subscription \(sid) nets negative: \(charges.map { "\($0.key) \($0.amountMinor) \($0.currency) \(WireTime.precise($0.occurredAt)) \($0.description)" })") }
         for p in try await env.payouts.repository.payouts(publisherId: nil) where p.status != .notPaid {
             #expect(p.totalPaymentMinor >= PayoutService.thresholdMinorStatic(p.currency))
         }

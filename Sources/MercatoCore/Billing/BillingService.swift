@@ -194,19 +194,6 @@ public struct BillingService: Sendable {
             byId[s.id] = s
             tenants.insert(s.beneficiary.tenantId)
             guard let p = try await plan(s, s.planId), let start = s.term.startDate else { continue }
-            // Monthly instalments of multi-month terms, for this term and the one before it (a renewal inside the month).
-            let n = ChargeRules.instalments(s)
-            if n > 1 && !s.isFreeTrial {
-                for termStart in [BillingCalendar.addMonths(-s.term.termUnit.months, to: start), start] {
-                    for k in 2...n {
-                        let due = ChargeRules.instalmentDate(termStart: termStart, k: k)
-                        guard due >= period.start, due < period.end, termStart < start ? due < start : true,
-                              s.activatedAt.map({ $0 <= due }) ?? false, Self.active(s, at: due),
-                              let c = ChargeRules.recurring(s, plan: p, termStart: termStart, k: k, at: due) else { continue }
-                        result.charges.append(c)
-                    }
-                }
-            }
             // Refund when canceled inside the no-charge window of the current term.
             if s.status == .unsubscribed, let canceled = s.canceledAt, canceled >= period.start, canceled < period.end,
                canceled >= start, canceled.timeIntervalSince(start) < ChargeRules.refundWindow(s.term.termUnit),

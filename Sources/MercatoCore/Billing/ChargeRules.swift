@@ -34,6 +34,20 @@ public enum ChargeRules {
 
     public static func instalmentDate(termStart: Date, k: Int) -> Date { BillingCalendar.addMonths(k - 1, to: termStart) }
 
+    /// The first instalment of the current term due after `date` (k ≥ 2), or nil when the term is paid upfront or
+    /// fully charged. The lifecycle engine charges it when it falls due, at the plan and seats of that moment.
+    public static func nextInstalment(_ s: Subscription, after date: Date) -> Date? {
+        let n = instalments(s)
+        guard n > 1, let start = s.term.startDate else { return nil }
+        return (2...n).lazy.map { instalmentDate(termStart: start, k: $0) }.first { $0 > date }
+    }
+
+    /// Which instalment of the current term falls on `date`.
+    public static func instalmentIndex(_ s: Subscription, at date: Date) -> Int? {
+        guard let start = s.term.startDate else { return nil }
+        return (1...instalments(s)).first { instalmentDate(termStart: start, k: $0) == date }
+    }
+
     static func key(_ parts: String...) -> String { parts.joined(separator: ":") }
 
     static func day(_ d: Date) -> String { WireTime.day(d).prefix(10).replacingOccurrences(of: "-", with: "") }
@@ -49,13 +63,16 @@ public enum ChargeRules {
                       quantity: String(plan.pricing.isPricePerSeat ? (s.quantity ?? 1) : 1), description: what, at: at)
     }
 
-    /// The first payment of a term whose price is reduced to what is left of it (a free trial converting inside a
-    /// longer term pays only for the rest of the term).
+    /// The payment due when a free trial converts at `at` inside a term: the share of the paid window left — the rest of
+    /// the term when paid upfront, the rest of the current month's instalment when paid monthly.
     public static func remainder(_ s: Subscription, plan: Plan, termStart: Date, termEnd: Date, at: Date) -> BillingCharge? {
-        guard var c = recurring(s, plan: plan, termStart: termStart, k: 1, at: at) else { return nil }
         let n = instalments(s)
-        let windowEnd = n == 1 ? termEnd : BillingCalendar.addMonths(1, to: termStart)
-        let total = BillingCalendar.days(from: termStart, to: windowEnd)
+        var k = 1
+        while n > 1 && k < n && instalmentDate(termStart: termStart, k: k + 1) <= at { k += 1 }
+        guard var c = recurring(s, plan: plan, termStart: termStart, k: k, at: at) else { return nil }
+        let windowStart = instalmentDate(termStart: termStart, k: k)
+        let windowEnd = n == 1 ? termEnd : min(instalmentDate(termStart: termStart, k: k + 1), termEnd)
+        let total = BillingCalendar.days(from: windowStart, to: windowEnd)
         let left = BillingCalendar.days(from: at, to: windowEnd)
         guard total > 0, left < total else { return c }
         c.amountMinor = MinorUnits.of(MinorUnits.decimal(c.amountMinor, c.currency) * Decimal(max(left, 0)) / Decimal(total), c.currency)

@@ -12,7 +12,7 @@ public enum LifecycleRules {
         case .subscribed:
             let renewal = s.term.endDate.map { $0.addingTimeInterval(86_400) }
             let trial = s.isFreeTrial ? s.trialEndsAt : nil
-            return [renewal, trial].compactMap { $0 }.min()
+            return [renewal, trial, s.nextInstalmentAt].compactMap { $0 }.min()
         case .suspended:
             return s.suspendedAt.map { $0.addingTimeInterval(suspensionGrace) }
         default:
@@ -64,6 +64,14 @@ extension SubscriptionService {
                 guard let due = LifecycleRules.nextEvent(sub), due <= now else { return [] }
                 switch sub.status {
                 case .subscribed:
+                    // Monthly instalments of a longer term, at the plan and seats in effect when each falls due.
+                    while let due = sub.nextInstalmentAt, due <= now {
+                        if let p = plans[sub.planId], let start = sub.term.startDate, let k = ChargeRules.instalmentIndex(sub, at: due),
+                           let c = ChargeRules.recurring(sub, plan: p, termStart: start, k: k, at: due) {
+                            agg.charges.append(c)
+                        }
+                        sub.nextInstalmentAt = ChargeRules.nextInstalment(sub, after: due)
+                    }
                     let renewalDue = sub.term.endDate.map { $0.addingTimeInterval(86_400) <= now } ?? false
                     if renewalDue {
                         if !sub.autoRenew {
@@ -85,9 +93,11 @@ extension SubscriptionService {
                             if let next = sub.term.next() { sub.term = next }
                             if sub.isFreeTrial, let end = sub.trialEndsAt, end <= now { sub.isFreeTrial = false; sub.trialEndsAt = nil }
                             sub.lastModified = now
+                            sub.nextInstalmentAt = nil
                             if !sub.isFreeTrial, let p = plans[sub.planId], let start = sub.term.startDate,
                                let c = ChargeRules.recurring(sub, plan: p, termStart: start, at: now) {
                                 agg.charges.append(c)
+                                sub.nextInstalmentAt = ChargeRules.nextInstalment(sub, after: now)
                             }
                             try emit(.renew, .succeeded)
                         }
@@ -99,6 +109,7 @@ extension SubscriptionService {
                         if let p = plans[sub.planId], let start = sub.term.startDate, let end = sub.term.endDate,
                            let c = ChargeRules.remainder(sub, plan: p, termStart: start, termEnd: end.addingTimeInterval(86_400), at: now) {
                             agg.charges.append(c)
+                            sub.nextInstalmentAt = ChargeRules.nextInstalment(sub, after: now)
                         }
                         try emit(.renew, .succeeded)
                     }

@@ -75,6 +75,8 @@ public struct Subscription: Sendable, Equatable, Codable {
     public var suspendedAt: Date?
     public var activatedAt: Date?
     public var canceledAt: Date?
+    /// When the next monthly instalment of a multi-month term paid monthly is due (nil when none is).
+    public var nextInstalmentAt: Date?
 
     public init(id: String, publisherId: String, offerId: String, name: String, status: SubscriptionStatus, beneficiary: AADIdentifier,
                 purchaser: AADIdentifier, planId: String, quantity: Int?, term: SubscriptionTerm, autoRenew: Bool = true, isTest: Bool = false,

@@ -195,6 +195,7 @@ public struct SubscriptionService: Sendable {
                 // Billing starts at activation (spec-saas §3.2); a free trial pays nothing until it converts.
                 if !s.isFreeTrial, let p = plans[s.planId], let c = ChargeRules.recurring(s, plan: p, termStart: s.term.startDate!, at: now) {
                     agg.charges.append(c)
+                    s.nextInstalmentAt = ChargeRules.nextInstalment(s, after: now)
                 }
                 agg.audit.append(context.entry(ids: ids, clock: clock, publisherId: s.publisherId, action: "subscription.activate",
                                                targetType: "subscription", targetId: s.id, after: "{\"status\":\"Subscribed\"}"))
@@ -377,7 +378,9 @@ public struct SubscriptionService: Sendable {
                 case .renew, .suspend, .unsubscribe:
                     break
                 }
-                agg.charges += Self.charges(for: op, before: before, after: s, plans: plans, at: now)
+                let charges = Self.charges(for: op, before: before, after: s, plans: plans, at: now)
+                if charges.contains(where: { $0.kind == .recurring }) { s.nextInstalmentAt = ChargeRules.nextInstalment(s, after: now) }
+                agg.charges += charges
                 s.lastModified = now
             } else if op.status == .failed {
                 op.errorStatusCode = "Failure"
@@ -450,6 +453,7 @@ public struct SubscriptionService: Sendable {
             if before.isFreeTrial {
                 guard !after.isFreeTrial, let start = after.term.startDate, let end = after.term.endDate else { return [] }
                 return ChargeRules.remainder(after, plan: new, termStart: start, termEnd: end.addingTimeInterval(86_400), at: now).map { [$0] } ?? []
+            // (the remainder is the term's first payment: kind .recurring, so later instalments get scheduled)
             }
             return ChargeRules.proration(before, after, oldPlan: old, newPlan: new, operationId: op.id, at: now)
         case .reinstate:
