@@ -213,13 +213,12 @@ struct SQLBillingTransaction: BillingTransaction {
         }
     }
 
+    /// Closing the period is what reconciles its usage: events stored as Submitted in a closed period read as Accepted
+    /// (see `SQLUsageRepository`), so a run over a million events does not rewrite a million rows. Returns the count.
     func reconcileUsage(fromHour: Int64, toHour: Int64) async throws -> Int {
         let count = try await tx.raw("""
             SELECT COUNT(*) AS n FROM usage_events WHERE hour >= \(bind: fromHour) AND hour < \(bind: toHour) AND recon_status = 'Submitted'
             """).first()?.decode(column: "n", as: Int64.self) ?? 0
-        try await tx.raw("""
-            UPDATE usage_events SET recon_status = 'Accepted' WHERE hour >= \(bind: fromHour) AND hour < \(bind: toHour) AND recon_status = 'Submitted'
-            """).run()
         return Int(count)
     }
 

@@ -42,11 +42,27 @@ public struct SQLUsageRepository: UsageRepository {
         }
     }
 
+    /// The end (epoch hour) of the last closed billing period: usage before it has been rated.
+    func reconciledThrough() async throws -> Int64 {
+        let periods = try await db.sql.raw("SELECT period FROM billing_periods").all().compactMap { BillingPeriod(try $0.decode(column: "period", as: String.self)) }
+        return periods.max().map { Int64($0.end.timeIntervalSince1970 / 3600) } ?? Int64.min
+    }
+
+    /// Stored status, except that Submitted events of closed periods are Accepted (the billing run rated them).
+    static func reconciled(_ records: [UsageRecord], through hour: Int64) -> [UsageRecord] {
+        records.map { r in
+            var r = r
+            if r.reconStatus == "Submitted" && r.hour < hour { r.reconStatus = "Accepted" }
+            return r
+        }
+    }
+
     public func records(publisherId: String, from: Date, to: Date) async throws -> [UsageRecord] {
-        try await db.sql.raw("""
+        let through = try await reconciledThrough()
+        return Self.reconciled(try await db.sql.raw("""
             SELECT * FROM usage_events WHERE publisher_id = \(bind: publisherId) AND hour >= \(bind: MeteringRules.hour(from)) AND hour < \(bind: MeteringRules.hour(to) + 1)
             ORDER BY hour, resource_id, dimension
-            """).all().map(Self.record)
+            """).all().map(Self.record), through: through)
     }
 
     public func allRecords(from: Date, to: Date) async throws -> [UsageRecord] {

@@ -50,7 +50,7 @@ struct BillingLedgerTests {
             let outcomes = try await w.env.metering.submit([UsageEventInput(resourceId: s.id, quantity: 1500, quantityText: "1500", dimension: "emails",
                                                                             effectiveStartTime: hour, planId: "silver")], publisherId: w.demo.publisherId)
             #expect(outcomes.map(\.status) == [.accepted])
-            try await travel(w, to: "2026-04-01T06:00:00Z")
+            try await travel(w, to: "2026-04-02T06:00:00Z")
             let invoices = try await w.env.billing.repository.invoices(customerTenantId: w.demo.customerTenantId)
             let march = try #require(invoices.first { $0.period == "2026-03" })
             #expect(march.lines.map(\.charge.kind) == [.recurring, .overage])
@@ -70,6 +70,24 @@ struct BillingLedgerTests {
             #expect(records.map(\.reconStatus) == ["Accepted"])
             let balance = try await LedgerBalance.read(w.env)
             #expect(LedgerBalance.allBalance(balance), "\(balance)")
+        }
+    }
+
+    @Test("usage reported late for the month's last hour is still billed in that month (the run waits 24 h)", arguments: TestBackend.available)
+    func lateUsage(_ backend: TestBackend) async throws {
+        try await withWorld(backend) { w in
+            let s = try await buy(w, "silver", term: .P1M)
+            try await travel(w, to: "2026-04-01T05:00:00Z")
+            #expect(try await w.env.billing.repository.closedPeriods().isEmpty)
+            let outcomes = try await w.env.metering.submit([UsageEventInput(resourceId: s.id, quantity: 1200, quantityText: "1200", dimension: "emails",
+                                                                            effectiveStartTime: "2026-03-31T23:10:00", planId: "silver")], publisherId: w.demo.publisherId)
+            #expect(outcomes.map(\.status) == [.accepted])
+            await #expect(throws: BillingService.BillingError.self) { _ = try await w.env.billing.run(BillingPeriod("2026-03")!) }
+            try await travel(w, to: "2026-04-02T00:00:00Z")
+            let march = try #require(try await w.env.billing.repository.invoices(customerTenantId: w.demo.customerTenantId).first { $0.period == "2026-03" })
+            #expect(march.lines.filter { $0.charge.kind == .overage }.map(\.charge.amountMinor) == [200])
+            let records = try await w.env.metering.usage.records(publisherId: w.demo.publisherId, from: Self.date("2026-03-31T00:00:00Z"), to: Self.date("2026-04-01T00:00:00Z"))
+            #expect(records.map(\.reconStatus) == ["Accepted"])
         }
     }
 
@@ -135,7 +153,7 @@ struct BillingLedgerTests {
             let late = try await buy(w, "silver", term: .P1M)
             w.clock.advance(by: 25 * 3600) // outside the window: no refund
             _ = try await w.env.subscriptions.cancel(id: late.id, publisherId: nil, source: .azure, context: .system)
-            try await travel(w, to: "2026-04-01T01:00:00Z")
+            try await travel(w, to: "2026-04-02T01:00:00Z")
             let lines = try await w.env.billing.repository.invoices(customerTenantId: w.demo.customerTenantId).flatMap(\.lines).map(\.charge)
             #expect(lines.filter { $0.subscriptionId == s.id }.map(\.amountMinor) == [7_500, -7_500])
             #expect(lines.filter { $0.subscriptionId == late.id }.map(\.amountMinor) == [4_900])
@@ -156,7 +174,7 @@ struct BillingLedgerTests {
             #expect(charges.map(\.kind) == [.recurring, .proration, .proration])
             #expect(charges.map(\.amountMinor).sorted() == [-MinorUnits.of(Decimal(49) * 15 / 31, "USD"), MinorUnits.of(Decimal(99) * 15 / 31, "USD"), 4_900])
             _ = try await w.env.subscriptions.setPaymentFailing(customerTenantId: w.demo.customerTenantId, failing: true, context: .system)
-            try await travel(w, to: "2026-04-01T01:00:00Z")
+            try await travel(w, to: "2026-04-02T01:00:00Z")
             let march = try #require(try await w.env.billing.repository.invoices(customerTenantId: w.demo.customerTenantId).first)
             #expect(march.status == .due)
             #expect(try await w.env.payouts.repository.earnings(publisherId: nil).isEmpty)
@@ -164,7 +182,7 @@ struct BillingLedgerTests {
             #expect(balance["USD"]?.uncollected == march.totalMinor)
             #expect(LedgerBalance.allBalance(balance), "\(balance)")
             _ = try await w.env.subscriptions.setPaymentFailing(customerTenantId: w.demo.customerTenantId, failing: false, context: .system)
-            try await travel(w, to: "2026-05-01T01:00:00Z")
+            try await travel(w, to: "2026-05-02T01:00:00Z")
             #expect(try await w.env.billing.invoice(id: march.id).status == .paid)
             balance = try await LedgerBalance.read(w.env)
             #expect(balance["USD"]?.uncollected == 0)

@@ -28,12 +28,19 @@ public struct BillingService: Sendable {
 
         public var description: String {
             switch self {
-            case let .periodNotOver(p, end): "billing period \(p) is not over yet: it closes at \(ISO8601DateFormatter().string(from: end)) on the marketplace clock"
+            case let .periodNotOver(p, end): "billing period \(p) can't be closed yet: it closes at \(ISO8601DateFormatter().string(from: end)) on the marketplace clock (24 hours after its end, for late usage)"
             }
         }
     }
 
-    /// Closes every month that ended since the last run, oldest first. Returns what ran.
+    /// How long after a month's end its bill waits: usage may be reported up to 24 hours late (spec-saas §7.3), and
+    /// an hour reported after the run would never be billed.
+    public static let lateUsageGrace: TimeInterval = 24 * 3600
+
+    /// When a period may be closed.
+    public static func closingTime(_ p: BillingPeriod) -> Date { p.end.addingTimeInterval(lateUsageGrace) }
+
+    /// Closes every month that ended (plus the late-usage grace) since the last run, oldest first. Returns what ran.
     @discardableResult
     public func runDue() async throws -> [BillingRunSummary] {
         let now = clock.now()
@@ -47,19 +54,19 @@ public struct BillingService: Sendable {
             return []
         }
         var ran: [BillingRunSummary] = []
-        while period.end <= now {
+        while Self.closingTime(period) <= now {
             ran.append(try await run(period))
             period = period.next
         }
         return ran
     }
 
-    /// The next instant billing has work on the clock after `after` (a month's end), for time travel in time order.
-    public func nextDue(after: Date) -> Date { BillingPeriod(containing: after).end }
+    /// The next instant billing has work on the clock after `after` (a month's closing time), for time travel in time order.
+    public func nextDue(after: Date) -> Date { Self.closingTime(BillingPeriod(containing: after.addingTimeInterval(-Self.lateUsageGrace))) }
 
     /// Runs one period (which must be over). Idempotent.
     public func run(_ period: BillingPeriod) async throws -> BillingRunSummary {
-        guard period.end <= clock.now() else { throw BillingError.periodNotOver(period.description, period.end) }
+        guard Self.closingTime(period) <= clock.now() else { throw BillingError.periodNotOver(period.description, Self.closingTime(period)) }
         if let done = try await repository.closedPeriods().first(where: { $0.period == period.description }) {
             var again = done
             again.ranNow = false
