@@ -44,4 +44,8 @@ for s in subs:
     r = session.post(f"{base}/api/saas/subscriptions/{s['subscriptionId']}/activate?api-version=2018-08-31", json={"planId": "bench"}, headers=auth)
     assert r.status_code == 200, r.text
 open(out, "w").write("\n".join(s["subscriptionId"] for s in subs) + "\n")
+# Purchase tokens for the resolve run (a token resolves again until it expires) and the app's credentials for the
+# token-issue run.
+open(out + ".tokens", "w").write("\n".join(s["token"] for s in subs[:500]) + "\n")
+open(out + ".app", "w").write(f"{demo['tenantId']} {demo['clientId']} {demo['clientSecret']}\n")
 print(token)
