@@ -27,6 +27,7 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     FulfillmentController(subscriptions: env.subscriptions, baseURL: env.configuration.baseURL).addRoutes(to: api)
     MeteringController(metering: env.metering).addRoutes(to: api)
     AnomalyController(service: env.anomalies, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
+    PrivateOfferController(service: env.privateOffers, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
     let pages = try? PageRenderer()
     BillingController(billing: env.billing, payouts: env.payouts, reports: env.payoutReports, scheduler: env.billingScheduler,
                       policy: env.configuration.rolePolicy, sandbox: env.configuration.sandbox,

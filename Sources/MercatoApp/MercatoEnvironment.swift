@@ -34,6 +34,7 @@ public final class MercatoEnvironment: Sendable {
     public let metering: MeteringService
     public let anomalies: AnomalyService
     public let billing: BillingService
+    public let privateOffers: PrivateOfferService
     public let payouts: PayoutService
     public let billingScheduler: BillingScheduler
     public var payoutReports: PayoutReports { PayoutReports(billing: billing.repository, payouts: payouts.repository) }
@@ -64,13 +65,16 @@ public final class MercatoEnvironment: Sendable {
         let catalog = CatalogService(repository: SQLCatalogRepository(db: db, audit: audit), accounts: accounts, clock: clock, ids: ids, probe: probe)
         self.catalog = catalog
         self.publishingWorker = PublishingWorker(catalog: catalog, logger: logger)
+        let privateOfferRepository = SQLPrivateOfferRepository(db: db, audit: audit)
+        self.privateOffers = PrivateOfferService(repository: privateOfferRepository, catalog: catalog.repository, clock: clock, ids: ids,
+                                                 policy: configuration.rolePolicy)
         let subscriptions = SubscriptionService(repository: SQLSubscriptionRepository(db: db, audit: audit), catalog: catalog.repository,
-                                                accounts: repository, clock: clock, ids: ids, digest: SHA256Hex.digest)
+                                                accounts: repository, clock: clock, ids: ids, digest: SHA256Hex.digest, privateOffers: privateOfferRepository)
         self.subscriptions = subscriptions
         let auditLog = self.audit
         let anomalyRepository = SQLAnomalyRepository(db: db, audit: auditLog)
         let billing = BillingService(repository: SQLBillingRepository(db: db), subscriptions: subscriptions.repository, catalog: catalog.repository,
-                                     anomalies: anomalyRepository, clock: clock, digest: SHA256Hex.digest)
+                                     anomalies: anomalyRepository, privateOffers: privateOfferRepository, clock: clock, digest: SHA256Hex.digest)
         self.billing = billing
         let payouts = PayoutService(repository: SQLPayoutRepository(db: db, audit: auditLog), clock: clock, ids: ids, digest: SHA256Hex.digest)
         self.payouts = payouts

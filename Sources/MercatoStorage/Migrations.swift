@@ -416,6 +416,20 @@ public enum Migrations {
             "CREATE TABLE payout_items (earning_id TEXT PRIMARY KEY REFERENCES earnings(earning_id), payment_id TEXT NOT NULL REFERENCES payouts(payment_id))",
             "CREATE TABLE payout_stages (stage_key TEXT PRIMARY KEY, ran_at BIGINT NOT NULL)",
         ]),
+        Migration(version: 9, name: "private offers", statements: [
+            """
+            CREATE TABLE private_offers (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL,
+                offer_id TEXT NOT NULL,
+                customer_tenant_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                offer_json TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX private_offers_customer ON private_offers(customer_tenant_id, publisher_id, offer_id)",
+            "CREATE INDEX private_offers_publisher ON private_offers(publisher_id, created_at)",
+        ]),
     ]
 }
 

@@ -10,11 +10,14 @@ public struct BillingService: Sendable {
     public let subscriptions: any SubscriptionRepository
     public let catalog: any CatalogRepository
     public let anomalies: (any AnomalyRepository)?
+    public let privateOffers: (any PrivateOfferRepository)?
     public let clock: any MarketplaceClock
     public let digest: AuditChain.Digest
 
     public init(repository: any BillingRepository, subscriptions: any SubscriptionRepository, catalog: any CatalogRepository,
-                anomalies: (any AnomalyRepository)?, clock: any MarketplaceClock, digest: @escaping AuditChain.Digest) {
+                anomalies: (any AnomalyRepository)?, privateOffers: (any PrivateOfferRepository)? = nil, clock: any MarketplaceClock,
+                digest: @escaping AuditChain.Digest) {
+        self.privateOffers = privateOffers
         self.repository = repository
         self.subscriptions = subscriptions
         self.catalog = catalog
@@ -186,13 +189,22 @@ public struct BillingService: Sendable {
     func prepare(_ period: BillingPeriod) async throws -> RunPlan {
         var result = RunPlan()
         var offers: [String: Offer?] = [:]
+        var discounts: [String: [PrivateOffer]] = [:]
+        let ratedAt = period.end.addingTimeInterval(-1)
         func plan(_ s: Subscription, _ planId: String) async throws -> Plan? {
             let key = "\(s.publisherId)|\(s.offerId)"
             if offers[key] == nil {
                 let record = try await catalog.offer(publisherId: s.publisherId, offerId: s.offerId)
                 offers[key] = .some(record?.live ?? record?.preview)
             }
-            return offers[key]!?.plans.first { $0.id == planId }
+            guard let p = offers[key]!?.plans.first(where: { $0.id == planId }) else { return nil }
+            guard let privateOffers else { return p }
+            // Usage is rated at the customer's private price in effect at the end of the month (spec-portal §5.2).
+            let customerKey = "\(key)|\(s.beneficiary.tenantId)"
+            if discounts[customerKey] == nil {
+                discounts[customerKey] = try await privateOffers.privateOffers(customerTenantId: s.beneficiary.tenantId, publisherId: s.publisherId, offerId: s.offerId)
+            }
+            return PrivateOfferPricing.discounted(p, offers: discounts[customerKey]!, at: ratedAt)
         }
         let subs = try await repository.billableSubscriptions(since: period.start)
         var byId: [String: Subscription] = [:]

@@ -20,10 +20,14 @@ public struct SubscriptionService: Sendable {
     public let tokenLifetime: TimeInterval
     /// spec-saas §5.5: 10 s to acknowledge ChangePlan/ChangeQuantity before auto-accept.
     public let acknowledgementWindow: TimeInterval
+    /// Accepted private offers discount this customer's prices.
+    public let privateOffers: (any PrivateOfferRepository)?
 
     public init(repository: any SubscriptionRepository, catalog: any CatalogRepository, accounts: any AccountRepository,
                 clock: any MarketplaceClock, ids: any IDGenerator, digest: @escaping AuditChain.Digest,
-                tokenLifetime: TimeInterval = 24 * 3600, acknowledgementWindow: TimeInterval = 10) {
+                tokenLifetime: TimeInterval = 24 * 3600, acknowledgementWindow: TimeInterval = 10,
+                privateOffers: (any PrivateOfferRepository)? = nil) {
+        self.privateOffers = privateOffers
         self.repository = repository
         self.catalog = catalog
         self.accounts = accounts
@@ -438,10 +442,13 @@ public struct SubscriptionService: Sendable {
 
     // MARK: Rules
 
-    /// The plans of the subscription's offer (live, else preview) by ID, for pricing.
+    /// The plans of the subscription's offer (live, else preview) by ID, priced for this customer: an accepted private
+    /// offer's discount applies (spec-portal §5.2), so charges, store fee and payout follow the discounted price.
     func planBook(_ s: Subscription) async throws -> [String: Plan] {
         guard let record = try await catalog.offer(publisherId: s.publisherId, offerId: s.offerId), let offer = record.live ?? record.preview else { return [:] }
-        return Dictionary(offer.plans.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let discounts = try await privateOffers?.privateOffers(customerTenantId: s.beneficiary.tenantId, publisherId: s.publisherId, offerId: s.offerId) ?? []
+        let now = clock.now()
+        return Dictionary(offer.plans.map { ($0.id, PrivateOfferPricing.discounted($0, offers: discounts, at: now)) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Ledger charges of a completed operation: proration for plan and seat changes (spec-saas §10.3), the rest of
