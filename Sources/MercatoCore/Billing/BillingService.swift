@@ -259,13 +259,6 @@ public struct BillingService: Sendable {
         return result
     }
 
-    /// Whether the subscription was live (not canceled, not suspended) at `date`.
-    static func active(_ s: Subscription, at date: Date) -> Bool {
-        if let canceled = s.canceledAt, canceled <= date { return false }
-        if s.status == .suspended, let since = s.suspendedAt, since <= date { return false }
-        return true
-    }
-
     // MARK: Reading
 
     public func invoice(id: String) async throws -> Invoice {
