@@ -83,10 +83,17 @@ public struct TokenValidator: Sendable {
 
     /// Validates an `Authorization` header value.
     public func validate(authorizationHeader header: String?) async throws -> ValidatedToken {
-        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else { throw TokenRejection.missing }
+        // Native Substring trimming: Foundation's trimmingCharacters goes through NSString/UTF-16, and on a 1 KB token
+        // that was a fifth of a GET subscription's time.
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let trimmed = header?.drop(while: isSpace).reversed().drop(while: isSpace)
+        guard let header, let trimmed, !trimmed.isEmpty else { throw TokenRejection.missing }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw TokenRejection.malformed("expected 'Bearer <token>'") }
-        return try await validate(token: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let token = parts[1].drop(while: isSpace)
+        var end = token.endIndex
+        while end > token.startIndex, isSpace(token[token.index(before: end)]) { end = token.index(before: end) }
+        return try await validate(token: String(token[token.startIndex..<end]))
     }
 
     public func validate(token: String) async throws -> ValidatedToken {

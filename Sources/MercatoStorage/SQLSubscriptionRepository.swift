@@ -6,10 +6,12 @@ import SQLKit
 public struct SQLSubscriptionRepository: SubscriptionRepository {
     let db: Database
     let audit: SQLAuditLog
+    let cache: SubscriptionCache
 
-    public init(db: Database, audit: SQLAuditLog) {
+    public init(db: Database, audit: SQLAuditLog, cacheTTL: TimeInterval = 1) {
         self.db = db
         self.audit = audit
+        self.cache = SubscriptionCache(ttl: cacheTTL)
     }
 
     static func json<T: Encodable>(_ v: T) throws -> String { try SQLCatalogRepository.json(v) }
@@ -43,9 +45,13 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
     }
 
     public func subscription(id: String) async throws -> Subscription? {
-        try await db.sql.raw("SELECT subscription_json FROM subscriptions WHERE id = \(bind: id)").first().map {
+        let started = Date()
+        if let hit = cache.get(id, now: started) { return hit }
+        let s = try await db.sql.raw("SELECT subscription_json FROM subscriptions WHERE id = \(bind: id)").first().map {
             try Self.decode(Subscription.self, try $0.decode(column: "subscription_json", as: String.self))
         }
+        if let s { cache.put(s, readStartedAt: started) }
+        return s
     }
 
     public func page(publisherId: String, after cursor: SubscriptionCursor?, limit: Int) async throws -> [Subscription] {
@@ -72,39 +78,50 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
     }
 
     public func mutate<R: Sendable>(subscriptionId: String, _ body: @escaping @Sendable (inout SubscriptionAggregate) throws -> R) async throws -> R {
-        try await db.write { tx in
-            guard let row = try await tx.raw(SQLQueryString("SELECT subscription_json FROM subscriptions WHERE id = ") + "\(bind: subscriptionId)"
-                                             + SQLQueryString(db.forUpdate)).first() else {
-                throw TransitionRefusal(404, "EntityNotFound", "SaaS subscription \(subscriptionId) cannot be found.", target: "subscriptionId")
+        let written = SubscriptionCache.Box()
+        let result: R
+        do {
+            result = try await db.write { tx in
+                guard let row = try await tx.raw(SQLQueryString("SELECT subscription_json FROM subscriptions WHERE id = ") + "\(bind: subscriptionId)"
+                                                 + SQLQueryString(db.forUpdate)).first() else {
+                    throw TransitionRefusal(404, "EntityNotFound", "SaaS subscription \(subscriptionId) cannot be found.", target: "subscriptionId")
+                }
+                let subscription = try Self.decode(Subscription.self, try row.decode(column: "subscription_json", as: String.self))
+                let pending = try await tx.raw("""
+                    SELECT operation_json FROM saas_operations WHERE subscription_id = \(bind: subscriptionId) AND is_final = 0 ORDER BY created_at
+                    """).all().map { try Self.decode(SubscriptionOperation.self, try $0.decode(column: "operation_json", as: String.self)) }
+                var aggregate = SubscriptionAggregate(subscription: subscription, operations: pending)
+                let result = try body(&aggregate)
+                let s = aggregate.subscription
+                if s != subscription {
+                    try await tx.raw("""
+                        UPDATE subscriptions SET status = \(bind: s.status.rawValue), plan_id = \(bind: s.planId), has_paid = \(bind: Self.paid(s)),
+                            updated_at = \(bind: (s.lastModified ?? s.created).millis), subscription_json = \(bind: try Self.json(s)),
+                            next_event_at = \(bind: LifecycleRules.nextEvent(s)?.millis)
+                        WHERE id = \(bind: s.id)
+                        """).run()
+                }
+                for op in aggregate.operations where !pending.contains(op) {
+                    try await tx.raw("""
+                        INSERT INTO saas_operations (id, subscription_id, status, is_final, created_at, operation_json)
+                        VALUES (\(bind: op.id), \(bind: op.subscriptionId), \(bind: op.status.rawValue), \(bind: op.status.isFinal ? 1 : 0),
+                                \(bind: op.created.millis), \(bind: try Self.json(op)))
+                        ON CONFLICT (id) DO UPDATE SET status = excluded.status, is_final = excluded.is_final, operation_json = excluded.operation_json
+                        """).run()
+                }
+                for delivery in aggregate.outbox { try await SQLWebhookRepository.insert(delivery, tx) }
+                try await SQLBillingRepository.insert(aggregate.charges, tx)
+                for entry in aggregate.audit { try await self.audit.append(entry, in: tx) }
+                written.value = s
+                return result
             }
-            let subscription = try Self.decode(Subscription.self, try row.decode(column: "subscription_json", as: String.self))
-            let pending = try await tx.raw("""
-                SELECT operation_json FROM saas_operations WHERE subscription_id = \(bind: subscriptionId) AND is_final = 0 ORDER BY created_at
-                """).all().map { try Self.decode(SubscriptionOperation.self, try $0.decode(column: "operation_json", as: String.self)) }
-            var aggregate = SubscriptionAggregate(subscription: subscription, operations: pending)
-            let result = try body(&aggregate)
-            let s = aggregate.subscription
-            if s != subscription {
-                try await tx.raw("""
-                    UPDATE subscriptions SET status = \(bind: s.status.rawValue), plan_id = \(bind: s.planId), has_paid = \(bind: Self.paid(s)),
-                        updated_at = \(bind: (s.lastModified ?? s.created).millis), subscription_json = \(bind: try Self.json(s)),
-                        next_event_at = \(bind: LifecycleRules.nextEvent(s)?.millis)
-                    WHERE id = \(bind: s.id)
-                    """).run()
-            }
-            for op in aggregate.operations where !pending.contains(op) {
-                try await tx.raw("""
-                    INSERT INTO saas_operations (id, subscription_id, status, is_final, created_at, operation_json)
-                    VALUES (\(bind: op.id), \(bind: op.subscriptionId), \(bind: op.status.rawValue), \(bind: op.status.isFinal ? 1 : 0),
-                            \(bind: op.created.millis), \(bind: try Self.json(op)))
-                    ON CONFLICT (id) DO UPDATE SET status = excluded.status, is_final = excluded.is_final, operation_json = excluded.operation_json
-                    """).run()
-            }
-            for delivery in aggregate.outbox { try await SQLWebhookRepository.insert(delivery, tx) }
-            try await SQLBillingRepository.insert(aggregate.charges, tx)
-            for entry in aggregate.audit { try await self.audit.append(entry, in: tx) }
-            return result
+        } catch {
+            cache.invalidate(subscriptionId)
+            throw error
         }
+        // Committed: this process reads its own write at once.
+        if let s = written.value { cache.store(s) }
+        return result
     }
 
     public func addToken(_ token: PurchaseToken) async throws {
@@ -173,5 +190,53 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
             SELECT id FROM subscriptions WHERE customer_tenant_id = \(bind: customerTenantId) AND publisher_id = \(bind: publisherId)
             AND offer_id = \(bind: offerId) AND has_paid = 1 LIMIT 1
             """).first() != nil
+    }
+}
+
+/// Decoded subscriptions for the hot read path (GET subscription, resolve, metering): this process's own committed
+/// writes replace entries at once; anything else is re-read after `ttl`, so a write by another replica or by the CLI
+/// shows within a second (the same budget as metering's resource cache).
+final class SubscriptionCache: @unchecked Sendable {
+    final class Box: @unchecked Sendable { var value: Subscription? }
+
+    private let lock = NSLock()
+    private var entries: [String: (subscription: Subscription, storedAt: Date)] = [:]
+    private var invalidatedAt: [String: Date] = [:]
+    let ttl: TimeInterval
+
+    init(ttl: TimeInterval) { self.ttl = ttl }
+
+    func get(_ id: String, now: Date) -> Subscription? {
+        lock.lock(); defer { lock.unlock() }
+        guard let e = entries[id], now.timeIntervalSince(e.storedAt) < ttl, now >= e.storedAt else { return nil }
+        return e.subscription
+    }
+
+    /// Stores what a read returned, unless a write landed (or was invalidated) after the read began.
+    func put(_ s: Subscription, readStartedAt: Date) {
+        lock.lock(); defer { lock.unlock() }
+        if let e = entries[s.id], e.storedAt > readStartedAt { return }
+        if let i = invalidatedAt[s.id], i > readStartedAt { return }
+        trim()
+        entries[s.id] = (s, readStartedAt)
+    }
+
+    /// Stores a committed write.
+    func store(_ s: Subscription) {
+        lock.lock(); defer { lock.unlock() }
+        trim()
+        entries[s.id] = (s, Date())
+        invalidatedAt[s.id] = nil
+    }
+
+    func invalidate(_ id: String) {
+        lock.lock(); defer { lock.unlock() }
+        entries.removeValue(forKey: id)
+        invalidatedAt[id] = Date()
+        if invalidatedAt.count > 100_000 { invalidatedAt.removeAll() }
+    }
+
+    private func trim() {
+        if entries.count > 200_000 { entries.removeAll() }
     }
 }
