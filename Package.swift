@@ -107,6 +107,8 @@ let package = Package(
             dependencies: [
                 "MercatoCore",
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             resources: [.embedInCode("Templates")],
             swiftSettings: swiftSettings
@@ -130,7 +132,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MercatoCoreTests", dependencies: ["MercatoCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "MercatoWebTests", dependencies: ["MercatoWeb"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MercatoWebTests",
+            dependencies: ["MercatoWeb", "MercatoApp", "MercatoTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MercatoStorageTests", dependencies: ["MercatoStorage", "MercatoTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MercatoAuthTests", dependencies: ["MercatoAuth", "MercatoTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -29,6 +29,7 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     AnomalyController(service: env.anomalies, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
     PrivateOfferController(service: env.privateOffers, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
     let pages = try? PageRenderer()
+    if let pages { StorefrontController(catalog: env.catalog.repository, clock: env.clock, pages: pages).addRoutes(to: router) }
     BillingController(billing: env.billing, payouts: env.payouts, reports: env.payoutReports, scheduler: env.billingScheduler,
                       policy: env.configuration.rolePolicy, sandbox: env.configuration.sandbox,
                       renderInvoice: { invoice in pages?.invoice(InvoicePage(invoice)) ?? "" }).addRoutes(partner: partner, api: api)

@@ -6,11 +6,22 @@ public struct PageRenderer: Sendable {
     let library: MustacheLibrary
 
     public init() throws {
-        let sources: [String: [UInt8]] = ["invoice": PackageResources.invoice_mustache]
+        let sources: [String: [UInt8]] = [
+            "invoice": PackageResources.invoice_mustache, "header": PackageResources.header_mustache, "footer": PackageResources.footer_mustache,
+            "card": PackageResources.card_mustache, "home": PackageResources.home_mustache, "search": PackageResources.search_mustache,
+            "offer": PackageResources.offer_mustache, "error": PackageResources.error_mustache,
+        ]
         var templates: [String: MustacheTemplate] = [:]
         for (name, bytes) in sources { templates[name] = try MustacheTemplate(string: String(decoding: bytes, as: UTF8.self)) }
         library = MustacheLibrary(templates: templates)
     }
 
     public func invoice(_ page: InvoicePage) -> String { library.render(page, withTemplate: "invoice") ?? "" }
+    public func home(_ page: HomePage) -> String { library.render(page, withTemplate: "home") ?? "" }
+    public func search(_ page: SearchPage) -> String { library.render(page, withTemplate: "search") ?? "" }
+    public func offer(_ page: OfferPageModel) -> String { library.render(page, withTemplate: "offer") ?? "" }
+    public func error(_ page: ErrorPage) -> String { library.render(page, withTemplate: "error") ?? "" }
+
+    /// The site's stylesheet (served at /static/site.css).
+    public static let stylesheet = String(decoding: PackageResources.site_css, as: UTF8.self)
 }

@@ -29,6 +29,13 @@ public struct CatalogEntry: Sendable, Equatable {
     public var offer: Offer
     public var isPreview: Bool
     public var score: Int
+
+    public init(publisherId: String, offer: Offer, isPreview: Bool, score: Int) {
+        self.publisherId = publisherId
+        self.offer = offer
+        self.isPreview = isPreview
+        self.score = score
+    }
 }
 
 public enum CatalogSearch {
