@@ -37,7 +37,9 @@ local function event(i)
 end
 
 function request()
-  local base = tid * 5000000
+  -- Disjoint key ranges (2000 subscriptions x 30 dimensions x 23 hours = 1.38M keys): single events per thread in
+  -- [t * 150k, ...), batches in [300k + t * 500k, ...), so a batch run never repeats a single run's keys.
+  local base = mode == "single" and tid * 150000 or 300000 + tid * 500000
   if mode == "single" then
     counter = counter + 1
     return wrk.format(nil, "/api/usageEvent?api-version=2018-08-31", nil, event(base + counter))

@@ -24,8 +24,11 @@ public struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         context.requestId = Self.sanitize(request.headers[.msRequestId]) ?? ids.uuidString()
         context.correlationId = Self.sanitize(request.headers[.msCorrelationId]) ?? ids.uuidString()
-        context.logger[metadataKey: "requestId"] = .string(context.requestId)
-        context.logger[metadataKey: "correlationId"] = .string(context.correlationId)
+        // One metadata assignment (each subscript set re-renders the stream handler's metadata).
+        var metadata = context.logger.handler.metadata
+        metadata["requestId"] = .string(context.requestId)
+        metadata["correlationId"] = .string(context.correlationId)
+        context.logger.handler.metadata = metadata
         var response: Response
         do {
             response = try await next(request, context)

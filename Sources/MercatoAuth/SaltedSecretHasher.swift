@@ -39,6 +39,19 @@ public struct SaltedSecretHasher: SecretHasher {
 /// SHA-256 as lowercase hex: the digest of the audit hash chain.
 public enum SHA256Hex {
     public static let digest: AuditChain.Digest = { bytes in
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        hex(Array(SHA256.hash(data: bytes)))
+    }
+
+    static let digits = Array("0123456789abcdef".utf8)
+
+    /// Lowercase hex without Foundation's formatter (which cost microseconds per byte on the metering path).
+    public static func hex(_ bytes: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, b) in bytes.enumerated() {
+                out[2 * i] = digits[Int(b >> 4)]
+                out[2 * i + 1] = digits[Int(b & 0x0f)]
+            }
+            return bytes.count * 2
+        }
     }
 }

@@ -13,6 +13,16 @@ public struct LifecycleWorker: Service {
     let scheduled: (any ScheduledWork)?
     let logger: Logger
     let interval: Duration
+    /// When the scheduled work (a calendar: month ends, the 5th, the 15th) next has something to do; the tick skips
+    /// it until then instead of asking the database every second.
+    let scheduledGate = ScheduledGate()
+
+    final class ScheduledGate: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next: Date?
+        func isDue(_ now: Date) -> Bool { lock.withLock { next.map { now >= $0 } ?? true } }
+        func wait(until date: Date?) { lock.withLock { next = date } }
+    }
 
     public init(subscriptions: SubscriptionService, clock: ClockService?, anomalies: AnomalyService? = nil, scheduled: (any ScheduledWork)? = nil,
                 logger: Logger, interval: Duration = .seconds(1)) {
@@ -30,7 +40,10 @@ public struct LifecycleWorker: Service {
         try await clock?.sync()
         let changed = try await subscriptions.advanceOperations() + subscriptions.processDue()
         try await anomalies?.detectIfDue() // weekly (spec-saas §7.8)
-        try await scheduled?.runDue() // month-end billing, payout orders on the 5th and sends on the 15th
+        if let scheduled, case let now = subscriptions.clock.now(), scheduledGate.isDue(now) {
+            try await scheduled.runDue() // month-end billing, payout orders on the 5th and sends on the 15th
+            scheduledGate.wait(until: try await scheduled.nextDue(after: now))
+        }
         for op in changed {
             logger.info("operation advanced", metadata: [
                 "operationId": .string(op.id), "subscriptionId": .string(op.subscriptionId), "action": .string(op.action.rawValue), "status": .string(op.status.rawValue),

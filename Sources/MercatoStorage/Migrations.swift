@@ -430,6 +430,44 @@ public enum Migrations {
             "CREATE INDEX private_offers_customer ON private_offers(customer_tenant_id, publisher_id, offer_id)",
             "CREATE INDEX private_offers_publisher ON private_offers(publisher_id, created_at)",
         ]),
+        // A change feed for the subscription read cache: every write takes the next number from one counter row (its
+        // lock orders the numbers in commit order), so a replica asks "what changed since N" instead of re-reading
+        // every cached subscription each second.
+        Migration(version: 10, name: "subscription change feed", statements: [
+            "ALTER TABLE subscriptions ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX subscriptions_change ON subscriptions(change_seq)",
+            "CREATE TABLE change_counters (name TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+            "INSERT INTO change_counters (name, n) VALUES ('subscriptions', 0)",
+        ]),
+        Migration(version: 11, name: "customer sign-in and leads", statements: [
+            "CREATE TABLE customer_passwords (user_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE web_sessions (
+                id_hash TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL,
+                tenant_id TEXT NOT NULL,
+                email TEXT NOT NULL,
+                display_name TEXT NOT NULL,
+                csrf_token TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX web_sessions_expiry ON web_sessions(expires_at)",
+            """
+            CREATE TABLE leads (
+                id TEXT PRIMARY KEY,
+                publisher_id TEXT NOT NULL,
+                offer_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                next_attempt_at BIGINT,
+                created_at BIGINT NOT NULL,
+                lead_json TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX leads_publisher ON leads(publisher_id, created_at)",
+            "CREATE INDEX leads_due ON leads(status, next_attempt_at)",
+        ]),
     ]
 }
 

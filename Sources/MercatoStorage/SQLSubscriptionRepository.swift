@@ -28,13 +28,23 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
     static func paid(_ s: Subscription) -> Int64 { s.activatedAt != nil && !s.isFreeTrial ? 1 : 0 }
 
     static func insert(_ s: Subscription, _ tx: any SQLDatabase) async throws {
+        let seq = try await nextChange(tx)
         try await tx.raw("""
             INSERT INTO subscriptions (id, publisher_id, offer_id, status, plan_id, customer_tenant_id, has_paid, created_at, updated_at,
-                                       subscription_json, next_event_at)
+                                       subscription_json, next_event_at, change_seq)
             VALUES (\(bind: s.id), \(bind: s.publisherId), \(bind: s.offerId), \(bind: s.status.rawValue), \(bind: s.planId),
                     \(bind: s.beneficiary.tenantId), \(bind: paid(s)), \(bind: s.created.millis), \(bind: (s.lastModified ?? s.created).millis),
-                    \(bind: try json(s)), \(bind: LifecycleRules.nextEvent(s)?.millis))
+                    \(bind: try json(s)), \(bind: LifecycleRules.nextEvent(s)?.millis), \(bind: seq))
             """).run()
+    }
+
+    /// The next number of the subscription change feed (migration 10). The counter row stays locked until commit, so
+    /// numbers become visible in order and a reader's "changed since N" never skips one.
+    static func nextChange(_ tx: any SQLDatabase) async throws -> Int64 {
+        guard let row = try await tx.raw("UPDATE change_counters SET n = n + 1 WHERE name = 'subscriptions' RETURNING n").first() else {
+            throw StorageError.corrupt("change_counters has no 'subscriptions' row")
+        }
+        return try row.decode(column: "n", as: Int64.self)
     }
 
     static func insertToken(_ t: PurchaseToken, _ tx: any SQLDatabase) async throws {
@@ -45,13 +55,34 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
     }
 
     public func subscription(id: String) async throws -> Subscription? {
-        let started = Date()
-        if let hit = cache.get(id, now: started) { return hit }
-        let s = try await db.sql.raw("SELECT subscription_json FROM subscriptions WHERE id = \(bind: id)").first().map {
-            try Self.decode(Subscription.self, try $0.decode(column: "subscription_json", as: String.self))
-        }
-        if let s { cache.put(s, readStartedAt: started) }
+        if let watermark = cache.claimSync(now: Date()) { try await syncCache(from: watermark) }
+        if let hit = cache.get(id) { return hit }
+        let generation = cache.currentGeneration()
+        guard let row = try await db.sql.raw("SELECT subscription_json, change_seq FROM subscriptions WHERE id = \(bind: id)").first() else { return nil }
+        let s = try Self.decode(Subscription.self, try row.decode(column: "subscription_json", as: String.self))
+        cache.put(s, seq: try row.decode(column: "change_seq", as: Int64.self), generation: generation)
         return s
+    }
+
+    /// Drops cached subscriptions that changed (elsewhere) since the last look at the change feed.
+    func syncCache(from watermark: Int64) async throws {
+        var changes: [(String, Int64)] = []
+        do {
+            let limit = 5000
+            let rows = try await db.sql.raw("""
+                SELECT id, change_seq FROM subscriptions WHERE change_seq > \(bind: watermark) ORDER BY change_seq LIMIT \(unsafeRaw: String(limit + 1))
+                """).all()
+            changes = try rows.map { (try $0.decode(column: "id", as: String.self), try $0.decode(column: "change_seq", as: Int64.self)) }
+            if changes.count > limit {
+                let top = try await db.sql.raw("SELECT n FROM change_counters WHERE name = 'subscriptions'").first()?.decode(column: "n", as: Int64.self)
+                cache.finishSync(changes: nil, watermark: top ?? watermark)
+            } else {
+                cache.finishSync(changes: changes, watermark: changes.last?.1 ?? watermark)
+            }
+        } catch {
+            cache.finishSync(changes: nil, watermark: watermark, failed: true)
+            throw error
+        }
     }
 
     public func page(publisherId: String, after cursor: SubscriptionCursor?, limit: Int) async throws -> [Subscription] {
@@ -79,6 +110,7 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
 
     public func mutate<R: Sendable>(subscriptionId: String, _ body: @escaping @Sendable (inout SubscriptionAggregate) throws -> R) async throws -> R {
         let written = SubscriptionCache.Box()
+        let writtenSeq = SubscriptionCache.SeqBox()
         let result: R
         do {
             result = try await db.write { tx in
@@ -94,12 +126,14 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
                 let result = try body(&aggregate)
                 let s = aggregate.subscription
                 if s != subscription {
+                    let seq = try await Self.nextChange(tx)
                     try await tx.raw("""
                         UPDATE subscriptions SET status = \(bind: s.status.rawValue), plan_id = \(bind: s.planId), has_paid = \(bind: Self.paid(s)),
                             updated_at = \(bind: (s.lastModified ?? s.created).millis), subscription_json = \(bind: try Self.json(s)),
-                            next_event_at = \(bind: LifecycleRules.nextEvent(s)?.millis)
+                            next_event_at = \(bind: LifecycleRules.nextEvent(s)?.millis), change_seq = \(bind: seq)
                         WHERE id = \(bind: s.id)
                         """).run()
+                    writtenSeq.value = seq
                 }
                 for op in aggregate.operations where !pending.contains(op) {
                     try await tx.raw("""
@@ -120,7 +154,7 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
             throw error
         }
         // Committed: this process reads its own write at once.
-        if let s = written.value { cache.store(s) }
+        if let s = written.value, let seq = writtenSeq.value { cache.store(s, seq: seq) }
         return result
     }
 
@@ -193,50 +227,87 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
     }
 }
 
-/// Decoded subscriptions for the hot read path (GET subscription, resolve, metering): this process's own committed
-/// writes replace entries at once; anything else is re-read after `ttl`, so a write by another replica or by the CLI
-/// shows within a second (the same budget as metering's resource cache).
+/// Decoded subscriptions for the hot read path (GET subscription, resolve, metering). This process's own committed
+/// writes replace entries at once; every `ttl` one reader asks the change feed (migration 10) what changed since it
+/// last looked and drops those entries, so another replica's (or the CLI's) write shows within about a second while an
+/// unchanged subscription is never decoded twice.
 final class SubscriptionCache: @unchecked Sendable {
     final class Box: @unchecked Sendable { var value: Subscription? }
+    final class SeqBox: @unchecked Sendable { var value: Int64? }
+    struct Entry { var subscription: Subscription; var seq: Int64 }
 
     private let lock = NSLock()
-    private var entries: [String: (subscription: Subscription, storedAt: Date)] = [:]
-    private var invalidatedAt: [String: Date] = [:]
+    private var entries: [String: Entry] = [:]
+    /// The newest change number known per subscription (from the feed and own writes): an older read is not cached.
+    private var newest: [String: Int64] = [:]
+    /// Bumped when everything is dropped; a read begun under an older generation is not cached.
+    private var generation = 0
+    private var watermark: Int64 = -1
+    private var syncedAt: Date = .distantPast
+    private var syncing = false
     let ttl: TimeInterval
 
     init(ttl: TimeInterval) { self.ttl = ttl }
 
-    func get(_ id: String, now: Date) -> Subscription? {
-        lock.lock(); defer { lock.unlock() }
-        guard let e = entries[id], now.timeIntervalSince(e.storedAt) < ttl, now >= e.storedAt else { return nil }
-        return e.subscription
+    func currentGeneration() -> Int { lock.withLock { generation } }
+
+    func get(_ id: String) -> Subscription? {
+        lock.withLock { entries[id]?.subscription }
     }
 
-    /// Stores what a read returned, unless a write landed (or was invalidated) after the read began.
-    func put(_ s: Subscription, readStartedAt: Date) {
-        lock.lock(); defer { lock.unlock() }
-        if let e = entries[s.id], e.storedAt > readStartedAt { return }
-        if let i = invalidatedAt[s.id], i > readStartedAt { return }
-        trim()
-        entries[s.id] = (s, readStartedAt)
+    /// The watermark to read the change feed from, when a look is due and nobody else is looking.
+    func claimSync(now: Date) -> Int64? {
+        lock.withLock {
+            guard !syncing, now.timeIntervalSince(syncedAt) >= ttl || now < syncedAt else { return nil }
+            syncing = true
+            return watermark
+        }
+    }
+
+    /// `changes` nil: too many (or unknown) changes, drop everything.
+    func finishSync(changes: [(String, Int64)]?, watermark new: Int64, failed: Bool = false) {
+        lock.withLock {
+            syncing = false
+            if failed { return }
+            if let changes {
+                for (id, seq) in changes {
+                    if let e = entries[id], e.seq < seq { entries[id] = nil }
+                    if seq > newest[id] ?? -1 { newest[id] = seq }
+                }
+            } else {
+                dropAll()
+            }
+            watermark = max(watermark, new)
+            syncedAt = Date()
+            if newest.count > 200_000 { dropAll() }
+        }
+    }
+
+    /// Stores what a read returned (with the row's change number), unless something newer is known.
+    func put(_ s: Subscription, seq: Int64, generation readGeneration: Int) {
+        lock.withLock {
+            guard readGeneration == generation, seq >= newest[s.id] ?? -1, seq >= entries[s.id]?.seq ?? -1 else { return }
+            if entries.count > 200_000 { dropAll() }
+            entries[s.id] = Entry(subscription: s, seq: seq)
+        }
     }
 
     /// Stores a committed write.
-    func store(_ s: Subscription) {
-        lock.lock(); defer { lock.unlock() }
-        trim()
-        entries[s.id] = (s, Date())
-        invalidatedAt[s.id] = nil
+    func store(_ s: Subscription, seq: Int64) {
+        lock.withLock {
+            if entries.count > 200_000 { dropAll() }
+            entries[s.id] = Entry(subscription: s, seq: seq)
+            if seq > newest[s.id] ?? -1 { newest[s.id] = seq }
+        }
     }
 
     func invalidate(_ id: String) {
-        lock.lock(); defer { lock.unlock() }
-        entries.removeValue(forKey: id)
-        invalidatedAt[id] = Date()
-        if invalidatedAt.count > 100_000 { invalidatedAt.removeAll() }
+        lock.withLock { entries[id] = nil }
     }
 
-    private func trim() {
-        if entries.count > 200_000 { entries.removeAll() }
+    private func dropAll() {
+        entries.removeAll()
+        newest.removeAll()
+        generation += 1
     }
 }

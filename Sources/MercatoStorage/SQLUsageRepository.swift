@@ -15,17 +15,14 @@ public struct SQLUsageRepository: UsageRepository {
 
     public func insert(_ records: [UsageRecord]) async throws -> [UsageRecord?] {
         try await db.write { tx in
-            var inserted = Set<String>()
-            for chunk in stride(from: 0, to: records.count, by: 400).map({ Array(records[$0..<min($0 + 400, records.count)]) }) {
-                var q = SQLQueryString("INSERT INTO usage_events (\(unsafeRaw: Self.columns)) VALUES ")
-                for (i, r) in chunk.enumerated() {
-                    if i > 0 { q = q + ", " }
-                    q = q + "(\(bind: r.hour), \(bind: r.resourceId), \(bind: r.dimension), \(bind: r.usageEventId), \(bind: "\(r.quantity)"), \(bind: r.quantityText), \(bind: r.effectiveStartTime), \(bind: r.effectiveAt.millis), \(bind: r.planId), \(bind: r.publisherId), \(bind: r.offerId), \(bind: r.messageTime.millis), \(bind: r.resourceUri), \(bind: r.azureSubscriptionId), 'Submitted', \(bind: DailyUsage.micros(r.quantity)))"
+            let inserted = InsertedIDs()
+            for start in stride(from: 0, to: records.count, by: 400) {
+                let chunk = UsageRowsInsert(records: records[start..<min(start + 400, records.count)])
+                try await tx.execute(sql: chunk) { row in
+                    if let id = try? row.decode(column: "usage_event_id", as: String.self) { inserted.insert(id) }
                 }
-                q = q + " ON CONFLICT (hour, resource_id, dimension) DO NOTHING RETURNING usage_event_id"
-                for row in try await tx.raw(q).all() { inserted.insert(try row.decode(column: "usage_event_id", as: String.self)) }
             }
-            let conflicts = records.filter { !inserted.contains($0.usageEventId) }
+            let conflicts = records.filter { !inserted.ids.contains($0.usageEventId) }
             var existing: [String: UsageRecord] = [:]
             for chunk in stride(from: 0, to: conflicts.count, by: 200).map({ Array(conflicts[$0..<min($0 + 200, conflicts.count)]) }) {
                 var q = SQLQueryString("SELECT * FROM usage_events WHERE ")
@@ -38,7 +35,14 @@ public struct SQLUsageRepository: UsageRepository {
                     existing["\(rec.hour)|\(rec.resourceId)|\(rec.dimension)"] = rec
                 }
             }
-            return records.map { inserted.contains($0.usageEventId) ? nil : existing["\($0.hour)|\($0.resourceId)|\($0.dimension)"] }
+            let stored = inserted.ids
+            return try records.map { r -> UsageRecord? in
+                if stored.contains(r.usageEventId) { return nil }
+                guard let holder = existing["\(r.hour)|\(r.resourceId)|\(r.dimension)"] else {
+                    throw StorageError.corrupt("usage event \(r.usageEventId) was neither stored nor found as a duplicate")
+                }
+                return holder
+            }
         }
     }
 
@@ -86,4 +90,45 @@ public struct SQLUsageRepository: UsageRepository {
             azureSubscriptionId: try row.decode(column: "azure_subscription_id", as: String.self),
             reconStatus: try row.decode(column: "recon_status", as: String.self))
     }
+}
+
+/// Rows of usage events as one multi-row INSERT, serialised in one pass (appending SQLQueryStrings with `+` copies
+/// every fragment each time: quadratic in the batch, which the group commit makes large). Integers are written as
+/// literals (they are Int64 values, not text), strings are bound.
+struct UsageRowsInsert: SQLExpression {
+    let records: ArraySlice<UsageRecord>
+
+    func serialize(to s: inout SQLSerializer) {
+        s.write("INSERT INTO usage_events (\(SQLUsageRepository.columns)) VALUES ")
+        var first = true
+        for r in records {
+            s.write(first ? "(" : ", (")
+            first = false
+            s.write(String(r.hour)); s.write(", ")
+            s.write(bind: r.resourceId); s.write(", ")
+            s.write(bind: r.dimension); s.write(", ")
+            s.write(bind: r.usageEventId); s.write(", ")
+            s.write(bind: "\(r.quantity)"); s.write(", ")
+            s.write(bind: r.quantityText); s.write(", ")
+            s.write(bind: r.effectiveStartTime); s.write(", ")
+            s.write(String(r.effectiveAt.millis)); s.write(", ")
+            s.write(bind: r.planId); s.write(", ")
+            s.write(bind: r.publisherId); s.write(", ")
+            s.write(bind: r.offerId); s.write(", ")
+            s.write(String(r.messageTime.millis)); s.write(", ")
+            if let uri = r.resourceUri { s.write(bind: uri) } else { s.write("NULL") }
+            s.write(", ")
+            s.write(bind: r.azureSubscriptionId); s.write(", 'Submitted', ")
+            s.write(String(DailyUsage.micros(r.quantity))); s.write(")")
+        }
+        s.write(" ON CONFLICT (hour, resource_id, dimension) DO NOTHING RETURNING usage_event_id")
+    }
+}
+
+/// The IDs a RETURNING clause reported (filled from the row callback).
+final class InsertedIDs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = Set<String>()
+    func insert(_ id: String) { lock.withLock { _ = stored.insert(id) } }
+    var ids: Set<String> { lock.withLock { stored } }
 }

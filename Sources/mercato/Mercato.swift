@@ -10,7 +10,7 @@ import Prometheus
 struct Mercato: AsyncParsableCommand {
     static func main() async {
         // Logs go to standard error, so `--json` output on standard output stays machine-readable.
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        LoggingSystem.bootstrap { StandardErrorLogHandler(label: $0) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -24,33 +24,32 @@ public struct MeteringService: Sendable {
         self.cache = ResourceCache()
     }
 
-    /// Caches resources and plan dimensions for a second: metering is the hot path, status changes show within 1 s.
+    /// Plan dimensions per offer (re-read every 5 s) and the derived Azure subscription IDs per tenant (stable). The
+    /// subscriptions themselves come from the repository's read cache, which follows the change feed.
     final class ResourceCache: @unchecked Sendable {
         let lock = NSLock()
-        var resources: [String: (MeteredResource?, Date)] = [:]
         var plans: [String: ([String: Set<String>], Date)] = [:]
-
-        func resource(_ id: String, now: Date) -> MeteredResource?? {
-            lock.lock(); defer { lock.unlock() }
-            guard let (r, at) = resources[id], now.timeIntervalSince(at) < 1, now >= at else { return nil }
-            return .some(r)
-        }
-
-        func store(_ id: String, _ r: MeteredResource?, now: Date) {
-            lock.lock(); defer { lock.unlock() }
-            if resources.count > 100_000 { resources.removeAll() }
-            resources[id] = (r, now)
-        }
+        var azureIds: [String: String] = [:]
 
         func plans(_ key: String, now: Date) -> [String: Set<String>]? {
-            lock.lock(); defer { lock.unlock() }
-            guard let (p, at) = plans[key], now.timeIntervalSince(at) < 5, now >= at else { return nil }
-            return p
+            lock.withLock {
+                guard let (p, at) = plans[key], now.timeIntervalSince(at) < 5, now >= at else { return nil }
+                return p
+            }
         }
 
         func store(plans key: String, _ p: [String: Set<String>], now: Date) {
-            lock.lock(); defer { lock.unlock() }
-            plans[key] = (p, now)
+            lock.withLock { plans[key] = (p, now) }
+        }
+
+        func azureId(tenant: String, derive: () -> String) -> String {
+            if let id = lock.withLock({ azureIds[tenant] }) { return id }
+            let id = derive()
+            lock.withLock {
+                if azureIds.count > 100_000 { azureIds.removeAll() }
+                azureIds[tenant] = id
+            }
+            return id
         }
     }
 
@@ -62,31 +61,31 @@ public struct MeteringService: Sendable {
 
     /// The SaaS resource URI, as the live service reports it for SaaS resources.
     public static func resourceUri(_ s: Subscription, digest: AuditChain.Digest) -> String {
-        "/subscriptions/\(azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest))/resourceGroups/mercato/providers/Microsoft.SaaS/resources/\(s.id)"
+        resourceUri(subscriptionId: s.id, azureSubscriptionId: azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest))
+    }
+
+    static func resourceUri(subscriptionId: String, azureSubscriptionId: String) -> String {
+        "/subscriptions/\(azureSubscriptionId)/resourceGroups/mercato/providers/Microsoft.SaaS/resources/\(subscriptionId)"
     }
 
     func resource(id: String, now: Date) async throws -> MeteredResource? {
-        if let cached = cache.resource(id, now: now) { return cached }
-        var resolved: MeteredResource?
-        if let s = try await subscriptions.subscription(id: id) {
-            let key = "\(s.publisherId)/\(s.offerId)"
-            var plans = cache.plans(key, now: now)
-            if plans == nil {
-                let offer = try await catalog.offer(publisherId: s.publisherId, offerId: s.offerId)
-                var map: [String: Set<String>] = [:]
-                for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
-                    for plan in slot.plans { map[plan.id, default: []].formUnion(plan.dimensions.filter(\.enabled).map(\.dimensionId)) }
-                }
-                cache.store(plans: key, map, now: now)
-                plans = map
+        guard let s = try await subscriptions.subscription(id: id) else { return nil }
+        let key = "\(s.publisherId)/\(s.offerId)"
+        var plans = cache.plans(key, now: now)
+        if plans == nil {
+            let offer = try await catalog.offer(publisherId: s.publisherId, offerId: s.offerId)
+            var map: [String: Set<String>] = [:]
+            for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
+                for plan in slot.plans { map[plan.id, default: []].formUnion(plan.dimensions.filter(\.enabled).map(\.dimensionId)) }
             }
-            resolved = MeteredResource(subscriptionId: s.id, resourceUri: Self.resourceUri(s, digest: digest), publisherId: s.publisherId, offerId: s.offerId,
-                                       planId: s.planId, status: s.status, canceledAt: s.canceledAt,
-                                       azureSubscriptionId: Self.azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest),
-                                       dimensions: plans?[s.planId] ?? [])
+            cache.store(plans: key, map, now: now)
+            plans = map
         }
-        cache.store(id, resolved, now: now)
-        return resolved
+        let azure = cache.azureId(tenant: s.beneficiary.tenantId) { Self.azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest) }
+        return MeteredResource(subscriptionId: s.id,
+                               resourceUri: Self.resourceUri(subscriptionId: s.id, azureSubscriptionId: azure),
+                               publisherId: s.publisherId, offerId: s.offerId, planId: s.planId, status: s.status, canceledAt: s.canceledAt,
+                               azureSubscriptionId: azure, dimensions: plans?[s.planId] ?? [])
     }
 
     /// The subscription ID a resourceUri names (the SaaS form ends in the subscription ID).
