@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "MercatoCoreTests", dependencies: ["MercatoCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MercatoWebTests",
-            dependencies: ["MercatoWeb", "MercatoApp", "MercatoTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["MercatoWeb", "MercatoApp", "MercatoAuth", "MercatoTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MercatoStorageTests", dependencies: ["MercatoStorage", "MercatoTestSupport"], swiftSettings: swiftSettings),

@@ -41,8 +41,8 @@ public struct EntraTokenController: Sendable {
         if let basic = request.headers[.authorization], basic.lowercased().hasPrefix("basic "),
            let decoded = Data(base64Encoded: String(basic.dropFirst(6))).flatMap({ String(data: $0, encoding: .utf8) }),
            let colon = decoded.firstIndex(of: ":") {
-            clientId = clientId ?? FormBody.unescape(String(decoded[..<colon]))
-            clientSecret = clientSecret ?? FormBody.unescape(String(decoded[decoded.index(after: colon)...]))
+            clientId = clientId ?? FormEncoding.unescape(String(decoded[..<colon]))
+            clientSecret = clientSecret ?? FormEncoding.unescape(String(decoded[decoded.index(after: colon)...]))
         }
         let grant = ClientCredentialsRequest(
             tenant: tenant, version: version, grantType: form["grant_type"], clientId: clientId, clientSecret: clientSecret,

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MercatoCore
 
 /// An `application/x-www-form-urlencoded` body (OAuth2 token requests).
 public struct FormBody: Sendable {
@@ -15,18 +16,5 @@ public struct FormBody: Sendable {
         return FormBody(fields: decode(String(buffer: buffer)))
     }
 
-    public static func decode(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = unescape(String(kv[0]))
-            guard !key.isEmpty, fields[key] == nil else { continue }
-            fields[key] = kv.count > 1 ? unescape(String(kv[1])) : ""
-        }
-        return fields
-    }
-
-    static func unescape(_ s: String) -> String {
-        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
-    }
+    public static func decode(_ body: String) -> [String: String] { FormEncoding.decode(body) }
 }

@@ -29,7 +29,13 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     AnomalyController(service: env.anomalies, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
     PrivateOfferController(service: env.privateOffers, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
     let pages = try? PageRenderer()
-    if let pages { StorefrontController(catalog: env.catalog.repository, clock: env.clock, pages: pages).addRoutes(to: router) }
+    if let pages {
+        let security = WebSecurity(signIn: env.customerSignIn, secureCookies: env.configuration.baseURL.lowercased().hasPrefix("https://"), ids: env.ids)
+        StorefrontController(catalog: env.catalog.repository, clock: env.clock, pages: pages, security: security).addRoutes(to: router)
+        CustomerController(security: security, catalog: env.catalog.repository, subscriptions: env.subscriptions, leads: env.leads,
+                           invoices: env.billing.repository, clock: env.clock, pages: pages).addRoutes(to: router)
+    }
+    LeadController(leads: env.leads, policy: env.configuration.rolePolicy).addRoutes(to: partner)
     BillingController(billing: env.billing, payouts: env.payouts, reports: env.payoutReports, scheduler: env.billingScheduler,
                       policy: env.configuration.rolePolicy, sandbox: env.configuration.sandbox,
                       renderInvoice: { invoice in pages?.invoice(InvoicePage(invoice)) ?? "" }).addRoutes(partner: partner, api: api)
@@ -51,5 +57,5 @@ public func buildApplication(environment env: MercatoEnvironment) throws -> some
         server = try .tls(.http1(), tlsConfiguration: tls)
     }
     return Application(router: buildRouter(environment: env), server: server, configuration: configuration,
-                       services: env.configuration.runWorkers ? [env.publishingWorker, env.lifecycleWorker, env.webhookDispatcher] : [], logger: env.logger)
+                       services: env.configuration.runWorkers ? [env.publishingWorker, env.lifecycleWorker, env.webhookDispatcher, env.leadDispatcher] : [], logger: env.logger)
 }

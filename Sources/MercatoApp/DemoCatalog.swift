@@ -8,15 +8,15 @@ public enum DemoCatalog {
     public static let offerId = "contoso-analytics"
     public static let customerTenantId = "6a1b5a0e-3f2d-4c5e-9a7b-1c2d3e4f5a6b"
     static let customerEmail = "buyer@northwind.example"
-    static let sampleAppURL = "http://127.0.0.1:8081"
+    public static let sampleAppURL = "http://127.0.0.1:8081"
 
     static func usd(_ s: String) -> Money { Money(Decimal(string: s)!, "USD") }
 
-    public static func offer(tenantId: String, appId: String) -> Offer {
+    public static func offer(tenantId: String, appId: String, sampleAppURL: String = sampleAppURL, leadEndpointURL: String? = nil) -> Offer {
         let markets = ["US", "CA", "GB", "DE", "FR", "JP"]
         return Offer(
             id: offerId, type: .saas, alias: "Contoso Analytics", isSandbox: true,
-            setup: OfferSetup(listingOption: .transact),
+            setup: OfferSetup(listingOption: .transact, leadEndpointURL: leadEndpointURL),
             properties: OfferProperties(categories: [
                 CategorySelection(store: .azureMarketplace, category: "analytics", subcategories: ["data-analytics", "big-data"]),
                 CategorySelection(store: .appSource, category: "analytics", subcategories: ["visualization-reporting"]),
@@ -65,11 +65,13 @@ public enum DemoCatalog {
     }
 
     /// Creates the offer if missing and walks it to Live; leaves a live offer alone.
-    static func ensureLive(_ env: MercatoEnvironment, owner: Principal, tenantId: String, appId: String) async throws -> Offer {
+    static func ensureLive(_ env: MercatoEnvironment, owner: Principal, tenantId: String, appId: String, sampleAppURL: String = sampleAppURL,
+                           leadEndpointURL: String? = nil) async throws -> Offer {
         let catalog = CatalogService(repository: env.catalog.repository, accounts: env.accounts, clock: env.clock, ids: env.ids, probe: DemoProbe())
         let context = AuditContext.cli("demo")
         if try await catalog.repository.offer(publisherId: owner.publisherId!, offerId: offerId) == nil {
-            _ = try await catalog.create(by: owner, publisherId: owner.publisherId!, offer: offer(tenantId: tenantId, appId: appId), context: context)
+            _ = try await catalog.create(by: owner, publisherId: owner.publisherId!, offer: offer(tenantId: tenantId, appId: appId, sampleAppURL: sampleAppURL,
+                                                                                                      leadEndpointURL: leadEndpointURL), context: context)
         }
         for _ in 0..<6 {
             let record = try await catalog.offer(by: owner, publisherId: owner.publisherId!, offerId: offerId)

@@ -21,6 +21,8 @@ public struct DemoSeeder: Sendable {
         public var plans: [DemoPlan]
         public var customerTenantId: String
         public var customerEmail: String
+        /// A fresh storefront password for the demo customer on every run (shown once).
+        public var customerPassword: String
     }
 
     public struct DemoPlan: Sendable, Codable, Equatable {
@@ -39,9 +41,15 @@ public struct DemoSeeder: Sendable {
     }
 
     let env: MercatoEnvironment
+    let sampleAppURL: String
+    let leadEndpointURL: String?
 
-    public init(environment: MercatoEnvironment) {
+    /// `sampleAppURL`: where the publisher app of examples/publisher-app listens (landing page and webhook);
+    /// `leadEndpointURL`: the offer's HTTPS lead endpoint (spec-portal §7.4), if any. Both apply when the offer is created.
+    public init(environment: MercatoEnvironment, sampleAppURL: String? = nil, leadEndpointURL: String? = nil) {
         self.env = environment
+        self.sampleAppURL = sampleAppURL ?? DemoCatalog.sampleAppURL
+        self.leadEndpointURL = leadEndpointURL
     }
 
     public func run() async throws -> Result {
@@ -77,7 +85,10 @@ public struct DemoSeeder: Sendable {
             _ = try await accounts.registerCustomer(tenantId: DemoCatalog.customerTenantId, name: "Northwind Traders",
                                                     userEmail: DemoCatalog.customerEmail, userName: "Bea Buyer", context: context)
         }
-        let offer = try await DemoCatalog.ensureLive(env, owner: actor, tenantId: issued.application.tenantId, appId: issued.application.clientId)
+        let customerPassword = env.ids.urlSafeToken(byteCount: 12)
+        try await env.customerSignIn.setPassword(email: DemoCatalog.customerEmail, password: customerPassword, context: context, clock: env.clock)
+        let offer = try await DemoCatalog.ensureLive(env, owner: actor, tenantId: issued.application.tenantId, appId: issued.application.clientId,
+                                                     sampleAppURL: sampleAppURL, leadEndpointURL: leadEndpointURL)
         func text(_ q: IncludedQuantity) -> String { if case let .quantity(n) = q { String(n) } else { "unlimited" } }
         let plans = offer.plans.map { plan in
             DemoPlan(planId: plan.id, pricingModel: plan.pricing.kind.rawValue, visibility: plan.visibility.rawValue, freeTrial: plan.freeTrial,
@@ -89,6 +100,7 @@ public struct DemoSeeder: Sendable {
         return Result(publisherId: publisher.id, sellerId: publisher.sellerId, tenantId: issued.application.tenantId,
                       clientId: issued.application.clientId, clientSecret: issued.secret,
                       baseUrl: env.configuration.baseURL, ownerEmail: owner.email, created: created, warnings: warnings,
-                      offerId: offer.id, plans: plans, customerTenantId: DemoCatalog.customerTenantId, customerEmail: DemoCatalog.customerEmail)
+                      offerId: offer.id, plans: plans, customerTenantId: DemoCatalog.customerTenantId, customerEmail: DemoCatalog.customerEmail,
+                      customerPassword: customerPassword)
     }
 }

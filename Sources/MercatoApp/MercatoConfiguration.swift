@@ -27,6 +27,8 @@ public struct MercatoConfiguration: Sendable {
     public var sandbox: Bool = true
     /// `GET /bench/bare` (a constant 200 with no auth, no database): the baseline of `bench/run`. Off by default.
     public var benchRoutes: Bool = false
+    /// PBKDF2 rounds for customer passwords (stored with each hash; tests lower it).
+    public var passwordRounds: Int = 210_000
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation = .sqlite(path: DatabaseLocation.defaultSQLitePath),
@@ -58,6 +60,7 @@ public struct MercatoConfiguration: Sendable {
         ("--contributor-roles", "MERCATO_CONTRIBUTOR_ROLES", "false", "give Business/Financial contributor and Marketer their '(if enabled)' grants"),
         ("--no-workers", "MERCATO_WORKERS", "true", "run the background workers (publishing, subscription lifecycle) in this process"),
         ("—", "MERCATO_BENCH_ROUTES", "false", "serve GET /bench/bare, the benchmark's bare baseline route"),
+        ("—", "MERCATO_PASSWORD_ROUNDS", "210000", "PBKDF2-SHA256 rounds for new customer password hashes (at least 1000)"),
         ("—", "MERCATO_SANDBOX", "true", "sandbox mode: time travel, payment simulation and fault injection via /api/admin and the CLI"),
     ]
 
@@ -123,6 +126,12 @@ public struct MercatoConfiguration: Sendable {
             default: throw DomainError.invalid(field: "MERCATO_SANDBOX", reason: "'\(value)' is not true or false")
             }
         } ?? true
+        if let rounds = env("MERCATO_PASSWORD_ROUNDS") {
+            guard let n = Int(rounds), n >= 1000, n <= 10_000_000 else {
+                throw DomainError.invalid(field: "MERCATO_PASSWORD_ROUNDS", reason: "'\(rounds)' is not a whole number from 1000 to 10000000")
+            }
+            configuration.passwordRounds = n
+        }
         configuration.benchRoutes = env("MERCATO_BENCH_ROUTES").map { ["1", "true", "yes", "on"].contains($0.lowercased()) } ?? false
         return configuration
     }

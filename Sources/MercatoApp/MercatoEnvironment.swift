@@ -37,6 +37,9 @@ public final class MercatoEnvironment: Sendable {
     public let privateOffers: PrivateOfferService
     public let payouts: PayoutService
     public let billingScheduler: BillingScheduler
+    public let customerSignIn: CustomerSignIn
+    public let leads: LeadService
+    public let leadDispatcher: LeadDispatcher
     public var payoutReports: PayoutReports { PayoutReports(billing: billing.repository, payouts: payouts.repository) }
     let httpClient: HTTPClient
 
@@ -95,6 +98,12 @@ public final class MercatoEnvironment: Sendable {
         let anomalies = AnomalyService(anomalies: anomalyRepository, usage: usage, catalog: catalog.repository, clock: clock, ids: ids)
         self.anomalies = anomalies
         self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, clock: clockService, anomalies: anomalies, scheduled: scheduler, logger: logger)
+        self.customerSignIn = CustomerSignIn(accounts: repository, sessions: SQLWebSessionRepository(db: db, audit: auditLog),
+                                             passwords: PasswordHasher(rounds: configuration.passwordRounds, ids: ids), ids: ids, digest: SHA256Hex.digest)
+        let leadRepository = SQLLeadRepository(db: db)
+        self.leads = LeadService(repository: leadRepository, catalog: catalog.repository, clock: clock, ids: ids)
+        self.leadDispatcher = LeadDispatcher(leads: leadRepository, transport: transport ?? HTTPWebhookTransport(client: httpClient),
+                                             sandbox: configuration.sandbox, logger: logger)
         self.webhookDispatcher = WebhookDispatcher(webhooks: webhooks, subscriptions: subscriptions, keys: keys, faults: faults,
                                                    transport: transport ?? HTTPWebhookTransport(client: httpClient), tokenClock: tokenClock, logger: logger)
     }

@@ -76,6 +76,7 @@ public func withTestEnvironment<R>(
     let database = try await TestDatabase.make(backend)
     var configuration = MercatoConfiguration(database: database.location, logLevel: .warning)
     configuration.runWorkers = false // tests run the workers by hand, deterministically
+    configuration.passwordRounds = 1000 // the minimum: tests sign in often; production default is 210,000
     configure(&configuration)
     var logger = Logger(label: "mercato-test")
     logger.logLevel = .warning

@@ -20,6 +20,7 @@ public struct SelectOption: Sendable, Equatable {
 }
 
 public struct HomePage: Sendable, Equatable {
+    public var viewer: Viewer?
     public struct CategoryLink: Sendable, Equatable { public var key: String; public var label: String }
     public var title = "Marketplace"
     public var query = ""
@@ -28,6 +29,7 @@ public struct HomePage: Sendable, Equatable {
 }
 
 public struct SearchPage: Sendable, Equatable {
+    public var viewer: Viewer?
     public var title: String
     public var query: String
     public var heading: String
@@ -53,6 +55,8 @@ public struct OfferPageModel: Sendable, Equatable {
         public var terms: [Term]
         public var hasDimensions: Bool
         public var dimensions: [Dimension]
+        /// Where "Subscribe" goes (transactable SaaS plans only).
+        public var buyURL: String?
     }
 
     public var title: String
@@ -69,9 +73,15 @@ public struct OfferPageModel: Sendable, Equatable {
     public var plans: [PlanView]
     public var hasLinks: Bool
     public var links: [Link]
+    public var viewer: Viewer?
+    public var csrf = ""
+    public var contactSent = false
+    public var contactFields: [FormField] = ContactForm.fields(values: [:], errors: [:])
+    public var consentError: String?
 }
 
 public struct ErrorPage: Sendable, Equatable {
+    public var viewer: Viewer?
     public var title: String
     public var query = ""
     public var heading: String
@@ -170,7 +180,9 @@ public enum StorefrontModels {
                          pricingModel: pricingLabel(p.pricing.kind)
                             + (p.pricing.isPricePerSeat ? " (\(p.pricing.effectiveMinUsers)–\(p.pricing.maxUsers.map(String.init) ?? "unlimited") users)" : ""),
                          terms: p.billingTerms.compactMap { t in priceText(p, t, market: market, at: now).map { .init(text: $0) } },
-                         hasDimensions: !dims.isEmpty, dimensions: dims)
+                         hasDimensions: !dims.isEmpty, dimensions: dims,
+                         buyURL: o.type == .saas && o.setup.listingOption == .transact && o.technicalConfiguration != nil
+                            ? offerURL(e.publisherId, o.id) + "/buy?plan=" + FormEncoding.escape(p.id) : nil)
         }
         return OfferPageModel(
             title: o.listing.name, url: offerURL(e.publisherId, o.id), name: o.listing.name, publisher: e.publisherId, type: typeLabel(o.type),

@@ -1,0 +1,183 @@
+"""issue 9: a customer buys through the storefront in a real browser (Debian's chromium + chromium-driver, driven by
+selenium), lands on the sample publisher app (examples/publisher-app), which activates the subscription through the
+official SDK; changes the plan (the app acknowledges the webhook) and sees it; and a Contact me request reaches a test
+lead endpoint. Screenshots of every step go to screenshots/browser/."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import ROOT, free_port
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+SHOTS = ROOT / "screenshots" / "browser"
+
+if not (CHROMIUM and DRIVER):
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium and chromium-driver are required in CI (.ci/run installs them)")
+    pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)", allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+class LeadReceiver:
+    """A lead endpoint (spec-portal §7.4) that records every POSTed body."""
+
+    def __init__(self):
+        self.bodies = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/leads"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def storefront(mercato, tmp_path):
+    port, app_port = free_port(), free_port()
+    mercato.base_url = f"http://127.0.0.1:{port}"
+    leads = LeadReceiver()
+    demo = json.loads(mercato.run("demo", "--json", "--base-url", mercato.base_url, "--sample-app-url", f"http://127.0.0.1:{app_port}",
+                                  "--lead-endpoint", leads.url))
+    mercato.serve_on(port)
+    app_log = open(tmp_path / "publisher-app.log", "w")
+    app = subprocess.Popen([sys.executable, str(ROOT / "examples" / "publisher-app" / "app.py"), "--marketplace", mercato.base_url,
+                            "--tenant", demo["tenantId"], "--client-id", demo["clientId"], "--client-secret", demo["clientSecret"],
+                            "--port", str(app_port)], stdout=app_log, stderr=subprocess.STDOUT)
+    for _ in range(100):
+        try:
+            if requests.get(f"http://127.0.0.1:{app_port}/health", timeout=1).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.1)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield mercato, demo, driver, leads, app_port
+    driver.quit()
+    app.terminate()
+    app.wait(timeout=10)
+    leads.server.shutdown()
+
+
+def shot(driver, name):
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def test_customer_buys_activates_changes_plan_and_contacts(storefront):
+    mercato, demo, driver, leads, app_port = storefront
+    wait = WebDriverWait(driver, 20)
+    base = mercato.base_url
+
+    # 1. Find the demo offer by search.
+    driver.get(base + "/")
+    box = driver.find_element(By.ID, "site-q")
+    box.send_keys("analytics")
+    box.submit()
+    wait.until(EC.presence_of_element_located((By.LINK_TEXT, "Contoso Analytics")))
+    shot(driver, "01-search")
+    driver.find_element(By.LINK_TEXT, "Contoso Analytics").click()
+    wait.until(EC.presence_of_element_located((By.ID, "buy-silver")))
+    shot(driver, "02-offer")
+
+    # 2. Subscribe: sign in first (a wrong password shows an error), then the buy form (errors, then success).
+    driver.find_element(By.ID, "buy-silver").click()
+    wait.until(EC.presence_of_element_located((By.ID, "signin-submit")))
+    driver.find_element(By.ID, "email").send_keys(demo["customerEmail"])
+    driver.find_element(By.ID, "password").send_keys("not the password")
+    driver.find_element(By.ID, "signin-submit").click()
+    wait.until(EC.presence_of_element_located((By.ID, "signin-error")))
+    shot(driver, "03-signin-error")
+    driver.find_element(By.ID, "password").send_keys(demo["customerPassword"])
+    driver.find_element(By.ID, "signin-submit").click()
+    wait.until(EC.presence_of_element_located((By.ID, "buy-submit")))
+    assert driver.find_element(By.ID, "plan-silver").is_selected()
+    driver.find_element(By.ID, "buy-submit").click()  # terms not accepted
+    wait.until(EC.presence_of_element_located((By.ID, "accept-error")))
+    shot(driver, "04-buy-errors")
+    driver.find_element(By.ID, "accept").click()
+    shot(driver, "05-buy")
+    driver.find_element(By.ID, "buy-submit").click()
+
+    # 3. The sample app's landing page resolves the token and activates.
+    try:
+        wait.until(EC.presence_of_element_located((By.ID, "activated")))
+    except Exception:
+        shot(driver, "06-landing-failed")
+        raise AssertionError("the landing page did not activate: " + driver.page_source[:2000])
+    assert driver.current_url.startswith(f"http://127.0.0.1:{app_port}/landing?token=")
+    assert driver.find_element(By.ID, "plan").text == "silver"
+    assert driver.find_element(By.ID, "status").text == "Subscribed"
+    shot(driver, "06-landing-activated")
+
+    # 4. My subscriptions: Subscribed; change the plan; the app acknowledges the webhook; the new plan shows.
+    driver.get(base + "/account/subscriptions")
+    row = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#subscriptions tbody tr")))
+    assert "Subscribed" in row.text
+    shot(driver, "07-my-subscriptions")
+    row.find_element(By.LINK_TEXT, "Manage").click()
+    target = next(p["planId"] for p in demo["plans"]
+                  if p["planId"] != "silver" and p["pricingModel"] == "FlatRate" and p["visibility"] == "Public" and not p["freeTrial"])
+    Select(wait.until(EC.presence_of_element_located((By.ID, "new-plan")))).select_by_value(target)
+    driver.find_element(By.ID, "change-plan").click()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if driver.find_element(By.ID, "current-plan").text == target:
+            break
+        time.sleep(0.5)
+        driver.refresh()
+    assert driver.find_element(By.ID, "current-plan").text == target
+    shot(driver, "08-plan-changed")
+    events = requests.get(f"http://127.0.0.1:{app_port}/events", timeout=5).json()
+    assert any(e["action"] == "ChangePlan" and e["planId"] == target for e in events)
+
+    # 5. Contact me: field errors first, then a lead that reaches the offer's lead endpoint.
+    driver.get(base + f"/offers/{demo['publisherId']}/{demo['offerId']}")
+    driver.find_element(By.ID, "contact-submit").click()
+    wait.until(EC.presence_of_element_located((By.ID, "contact-lastName-error")))
+    shot(driver, "09-contact-errors")
+    for field, value in [("firstName", "Ada"), ("lastName", "Lovelace"), ("email", "ada@analytical.example"),
+                         ("company", "Analytical Engines"), ("country", "GB")]:
+        element = driver.find_element(By.ID, f"contact-{field}")
+        element.clear()
+        element.send_keys(value)
+    driver.find_element(By.ID, "contact-consent").click()
+    driver.find_element(By.ID, "contact-submit").click()
+    wait.until(EC.presence_of_element_located((By.ID, "contact-sent")))
+    shot(driver, "10-contact-sent")
+    deadline = time.time() + 20
+    while time.time() < deadline and not any(b.get("ActionCode") == "PLT" for b in leads.bodies):
+        time.sleep(0.25)
+    plt = [b for b in leads.bodies if b.get("ActionCode") == "PLT"]
+    assert plt, f"no Contact me lead reached the endpoint; got {leads.bodies}"
+    assert plt[0]["UserDetails"]["Company"] == "Analytical Engines"
+    assert plt[0]["OfferTitle"] == "Contoso Analytics"
+    # The purchase was a lead too (INS), and the publisher sees both through the partner API.
+    assert any(b.get("ActionCode") == "INS" for b in leads.bodies)
