@@ -28,6 +28,7 @@ if not (CHROMIUM and DRIVER):
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -147,13 +148,19 @@ def test_customer_buys_activates_changes_plan_and_contacts(storefront):
                   if p["planId"] != "silver" and p["pricingModel"] == "FlatRate" and p["visibility"] == "Public" and not p["freeTrial"])
     Select(wait.until(EC.presence_of_element_located((By.ID, "new-plan")))).select_by_value(target)
     driver.find_element(By.ID, "change-plan").click()
+    def current_plan():
+        # The page reloads while we look (the POST's redirect, then our refreshes): re-find the element each time.
+        try:
+            return WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "current-plan"))).text
+        except StaleElementReferenceException:
+            return None
+
+    wait.until(EC.url_contains("done=plan"))
     deadline = time.time() + 30
-    while time.time() < deadline:
-        if driver.find_element(By.ID, "current-plan").text == target:
-            break
+    while time.time() < deadline and current_plan() != target:
         time.sleep(0.5)
         driver.refresh()
-    assert driver.find_element(By.ID, "current-plan").text == target
+    assert current_plan() == target
     shot(driver, "08-plan-changed")
     events = requests.get(f"http://127.0.0.1:{app_port}/events", timeout=5).json()
     assert any(e["action"] == "ChangePlan" and e["planId"] == target for e in events)
