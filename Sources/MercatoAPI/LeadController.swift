@@ -34,9 +34,6 @@ public struct LeadController: Sendable {
                  createdAt: WireTime.precise($0.createdAt), deliveryStatus: $0.status.rawValue, attempts: $0.attempts, lastError: $0.lastError,
                  userDetails: $0.userDetails)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(["value": items])
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return try JSONBody.response(["value": items])
     }
 }

@@ -29,7 +29,7 @@ public struct PasswordHasher: SecretHasher {
             return false
         }
         guard let actual = Self.derive(secret, salt: salt, rounds: rounds), expected.count == 32 else { return false }
-        return constantTimeEquals(Base64URL.encode(actual), Base64URL.encode(expected))
+        return constantTimeEquals(actual, expected)
     }
 
     /// nil if derivation fails — never an empty key that two failures would "match" on.

@@ -24,11 +24,7 @@ public struct SaltedSecretHasher: SecretHasher {
         guard parts.count == 3, parts[0] == "sha256",
               let salt = Base64URL.decode(String(parts[1])),
               let expected = Base64URL.decode(String(parts[2])) else { return false }
-        let actual = Self.mac(secret, salt: salt)
-        guard actual.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for (a, b) in zip(actual, expected) { difference |= a ^ b }
-        return difference == 0
+        return constantTimeEquals(Self.mac(secret, salt: salt), expected)
     }
 
     static func mac(_ secret: String, salt: [UInt8]) -> [UInt8] {
@@ -39,19 +35,6 @@ public struct SaltedSecretHasher: SecretHasher {
 /// SHA-256 as lowercase hex: the digest of the audit hash chain.
 public enum SHA256Hex {
     public static let digest: AuditChain.Digest = { bytes in
-        hex(Array(SHA256.hash(data: bytes)))
-    }
-
-    static let digits = Array("0123456789abcdef".utf8)
-
-    /// Lowercase hex without Foundation's formatter (which cost microseconds per byte on the metering path).
-    public static func hex(_ bytes: [UInt8]) -> String {
-        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            for (i, b) in bytes.enumerated() {
-                out[2 * i] = digits[Int(b >> 4)]
-                out[2 * i + 1] = digits[Int(b & 0x0f)]
-            }
-            return bytes.count * 2
-        }
+        Hex.lowercase(Array(SHA256.hash(data: bytes)))
     }
 }

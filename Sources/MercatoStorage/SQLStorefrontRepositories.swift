@@ -53,10 +53,6 @@ public struct SQLWebSessionRepository: WebSessionRepository {
     public func delete(idHash: String) async throws {
         try await db.write { tx in try await tx.raw("DELETE FROM web_sessions WHERE id_hash = \(bind: idHash)").run() }
     }
-
-    public func deleteExpired(before: Date) async throws {
-        try await db.write { tx in try await tx.raw("DELETE FROM web_sessions WHERE expires_at < \(bind: before.millis)").run() }
-    }
 }
 
 /// Leads on SQL (migration 11): the lead as JSON, with its delivery state in columns for the dispatcher's claim.

@@ -50,10 +50,11 @@ public struct CustomerController: Sendable {
     /// Landing pages the account forms may redirect to ("Configure account").
     func landingPages(_ subs: [Subscription]) async throws -> [String] {
         var out: [String] = []
-        for key in Set(subs.map { "\($0.publisherId)/\($0.offerId)" }) {
-            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-            if let record = try await catalog.offer(publisherId: parts[0], offerId: parts[1]),
-               let url = (record.live ?? record.preview)?.technicalConfiguration?.landingPageURL { out.append(url) }
+        for (publisherId, offerIds) in Dictionary(grouping: subs, by: \.publisherId).mapValues({ Set($0.map(\.offerId)) }) {
+            for offerId in offerIds {
+                if let record = try await catalog.offer(publisherId: publisherId, offerId: offerId),
+                   let url = (record.live ?? record.preview)?.technicalConfiguration?.landingPageURL { out.append(url) }
+            }
         }
         return out
     }

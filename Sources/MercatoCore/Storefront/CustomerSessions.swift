@@ -30,7 +30,6 @@ public protocol WebSessionRepository: Sendable {
     func create(_ session: WebSession) async throws
     func session(idHash: String) async throws -> WebSession?
     func delete(idHash: String) async throws
-    func deleteExpired(before: Date) async throws
 }
 
 /// Customer sign-in with e-mail and password. Passwords are stored as slow salted hashes (the injected hasher);
@@ -107,13 +106,4 @@ public struct CustomerSignIn: Sendable {
             }
         }
     }
-}
-
-/// Constant-time comparison of two tokens (CSRF).
-public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    guard x.count == y.count else { return false }
-    var d: UInt8 = 0
-    for i in 0..<x.count { d |= x[i] ^ y[i] }
-    return d == 0
 }
