@@ -135,25 +135,15 @@ public struct BillingController: Sendable {
         }
     }
 
-    /// The publisher's view of invoices: only the lines of its own sales.
-    func ownInvoices(_ publisherId: String) async throws -> [Invoice] {
-        try await billing.repository.invoices(customerTenantId: nil).compactMap { invoice in
-            var own = invoice
-            own.lines = invoice.lines.filter { $0.charge.publisherId == publisherId }
-            own.totalMinor = own.lines.reduce(0) { $0 + $1.charge.amountMinor }
-            return own.lines.isEmpty ? nil : own
-        }
-    }
-
     func invoices(_ c: MercatoRequestContext) async throws -> Response {
         let publisherId = try caller(c, .viewPayoutReports)
-        return try JSONBody.response(["invoices": try await ownInvoices(publisherId).map(InvoiceView.init)])
+        return try JSONBody.response(["invoices": try await billing.invoices(publisherId: publisherId).map(InvoiceView.init)])
     }
 
     func invoice(_ r: Request, _ c: MercatoRequestContext) async throws -> Response {
         let publisherId = try caller(c, .viewPayoutReports)
         let id = c.parameters.get("invoiceId") ?? ""
-        guard let invoice = try await ownInvoices(publisherId).first(where: { $0.id == id }) else {
+        guard let invoice = try await billing.invoices(publisherId: publisherId).first(where: { $0.id == id }) else {
             throw APIError(.notFound, code: "EntityNotFound", message: "Invoice \(id) cannot be found.", target: "invoiceId")
         }
         let wantsHTML = r.uri.queryParameters.get("format") == "html" || (r.headers[.accept] ?? "").contains("text/html")

@@ -32,6 +32,12 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     if let pages {
         let security = WebSecurity(signIn: env.customerSignIn, secureCookies: env.configuration.baseURL.lowercased().hasPrefix("https://"), ids: env.ids)
         StorefrontController(catalog: env.catalog.repository, clock: env.clock, pages: pages, security: security).addRoutes(to: router)
+        let portalSecurity = WebSecurity(signIn: env.publisherSignIn, secureCookies: security.secureCookies, ids: env.ids)
+        let services = PortalServices(accounts: env.accounts, catalog: env.catalog, privateOffers: env.privateOffers, subscriptions: env.subscriptions,
+                                      webhooks: env.webhooks, faults: env.faults, onFaultsChanged: { faultMiddleware.invalidate() },
+                                      clockService: env.clockService, billing: env.billing, payouts: env.payouts, reports: env.payoutReports,
+                                      anomalies: env.anomalies, usage: env.usage, leads: env.leads, sandbox: env.configuration.sandbox)
+        PortalController(security: portalSecurity, services: services, pages: pages).addRoutes(to: router)
         CustomerController(security: security, catalog: env.catalog.repository, subscriptions: env.subscriptions, leads: env.leads,
                            invoices: env.billing.repository, clock: env.clock, pages: pages).addRoutes(to: router)
     }

@@ -23,6 +23,8 @@ public struct DemoSeeder: Sendable {
         public var customerEmail: String
         /// A fresh storefront password for the demo customer on every run (shown once).
         public var customerPassword: String
+        /// The portal password of every demo publisher user (owner@, admin@, manager@, dev@contoso.example).
+        public var publisherPassword: String
     }
 
     public struct DemoPlan: Sendable, Codable, Equatable {
@@ -87,6 +89,10 @@ public struct DemoSeeder: Sendable {
         }
         let customerPassword = env.ids.urlSafeToken(byteCount: 12)
         try await env.customerSignIn.setPassword(email: DemoCatalog.customerEmail, password: customerPassword, context: context, clock: env.clock)
+        let publisherPassword = env.ids.urlSafeToken(byteCount: 12)
+        for user in try await accounts.repository.users(publisherId: publisher.id) {
+            try await env.publisherSignIn.setPassword(email: user.email, scope: publisher.id, password: publisherPassword, context: context, clock: env.clock)
+        }
         let offer = try await DemoCatalog.ensureLive(env, owner: actor, tenantId: issued.application.tenantId, appId: issued.application.clientId,
                                                      sampleAppURL: sampleAppURL, leadEndpointURL: leadEndpointURL)
         func text(_ q: IncludedQuantity) -> String { if case let .quantity(n) = q { String(n) } else { "unlimited" } }
@@ -101,6 +107,6 @@ public struct DemoSeeder: Sendable {
                       clientId: issued.application.clientId, clientSecret: issued.secret,
                       baseUrl: env.configuration.baseURL, ownerEmail: owner.email, created: created, warnings: warnings,
                       offerId: offer.id, plans: plans, customerTenantId: DemoCatalog.customerTenantId, customerEmail: DemoCatalog.customerEmail,
-                      customerPassword: customerPassword)
+                      customerPassword: customerPassword, publisherPassword: publisherPassword)
     }
 }

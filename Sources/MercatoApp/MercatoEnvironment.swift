@@ -32,12 +32,14 @@ public final class MercatoEnvironment: Sendable {
     public let webhooks: SQLWebhookRepository
     public let webhookDispatcher: WebhookDispatcher
     public let metering: MeteringService
+    public let usage: SQLUsageRepository
     public let anomalies: AnomalyService
     public let billing: BillingService
     public let privateOffers: PrivateOfferService
     public let payouts: PayoutService
     public let billingScheduler: BillingScheduler
-    public let customerSignIn: CustomerSignIn
+    public let customerSignIn: PasswordSignIn
+    public let publisherSignIn: PasswordSignIn
     public let leads: LeadService
     public let leadDispatcher: LeadDispatcher
     public var payoutReports: PayoutReports { PayoutReports(billing: billing.repository, payouts: payouts.repository) }
@@ -93,13 +95,16 @@ public final class MercatoEnvironment: Sendable {
         let webhooks = SQLWebhookRepository(db: db, audit: audit)
         self.webhooks = webhooks
         let usage = SQLUsageRepository(db: db)
+        self.usage = usage
         self.metering = MeteringService(usage: usage, subscriptions: subscriptions.repository, catalog: catalog.repository,
                                         clock: clock, ids: ids, digest: SHA256Hex.digest)
         let anomalies = AnomalyService(anomalies: anomalyRepository, usage: usage, catalog: catalog.repository, clock: clock, ids: ids)
         self.anomalies = anomalies
         self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, clock: clockService, anomalies: anomalies, scheduled: scheduler, logger: logger)
-        self.customerSignIn = CustomerSignIn(accounts: repository, sessions: SQLWebSessionRepository(db: db, audit: auditLog),
-                                             passwords: PasswordHasher(rounds: configuration.passwordRounds, ids: ids), ids: ids, digest: SHA256Hex.digest)
+        let webSessions = SQLWebSessionRepository(db: db, audit: auditLog)
+        let passwordHasher = PasswordHasher(rounds: configuration.passwordRounds, ids: ids)
+        self.customerSignIn = .customers(accounts: repository, sessions: webSessions, passwords: passwordHasher, ids: ids, digest: SHA256Hex.digest)
+        self.publisherSignIn = .publishers(accounts: repository, sessions: webSessions, passwords: passwordHasher, ids: ids, digest: SHA256Hex.digest)
         let leadRepository = SQLLeadRepository(db: db)
         self.leads = LeadService(repository: leadRepository, catalog: catalog.repository, clock: clock, ids: ids)
         self.leadDispatcher = LeadDispatcher(leads: leadRepository, transport: transport ?? HTTPWebhookTransport(client: httpClient),

@@ -468,6 +468,11 @@ public enum Migrations {
             "CREATE INDEX leads_publisher ON leads(publisher_id, created_at)",
             "CREATE INDEX leads_due ON leads(status, next_attempt_at)",
         ]),
+        Migration(version: 12, name: "publisher portal sign-in", statements: [
+            "CREATE TABLE publisher_passwords (user_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL, updated_at BIGINT NOT NULL)",
+            "ALTER TABLE web_sessions ADD COLUMN realm TEXT NOT NULL DEFAULT 'customer'",
+            "CREATE INDEX users_email ON users(email)",
+        ]),
     ]
 }
 

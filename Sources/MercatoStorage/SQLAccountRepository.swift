@@ -85,6 +85,10 @@ public struct SQLAccountRepository: AccountRepository {
         try await db.sql.raw("SELECT * FROM users WHERE publisher_id = \(bind: publisherId) ORDER BY created_at, id").all().map(Self.user)
     }
 
+    public func users(email: String) async throws -> [PublisherUser] {
+        try await db.sql.raw("SELECT * FROM users WHERE email = \(bind: email.lowercased()) ORDER BY created_at, id").all().map(Self.user)
+    }
+
     public func createGroup(_ group: UserGroup, roles: Set<Role>, audit entry: AuditEntry) async throws {
         try await db.write { tx in
             _ = try await self.lockedSnapshot(group.publisherId, tx)

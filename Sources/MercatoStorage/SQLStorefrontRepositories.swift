@@ -2,7 +2,8 @@ import Foundation
 import MercatoCore
 import SQLKit
 
-/// Customer passwords and browser sessions on SQL (migration 11).
+/// Passwords and browser sessions on SQL (migration 11; publisher users since migration 12). Each realm keeps its
+/// passwords in its own table, so a customer's user ID can never unlock the portal or the other way round.
 public struct SQLWebSessionRepository: WebSessionRepository {
     let db: Database
     let audit: SQLAuditLog
@@ -12,28 +13,32 @@ public struct SQLWebSessionRepository: WebSessionRepository {
         self.audit = audit
     }
 
-    public func setPasswordHash(userId: String, hash: String, audit entry: AuditEntry) async throws {
+    static func passwordTable(_ realm: WebSession.Realm) -> String {
+        switch realm { case .customer: "customer_passwords"; case .publisher: "publisher_passwords" }
+    }
+
+    public func setPasswordHash(userId: String, realm: WebSession.Realm, hash: String, audit entry: AuditEntry) async throws {
         try await db.write { tx in
             try await tx.raw("""
-                INSERT INTO customer_passwords (user_id, password_hash, updated_at) VALUES (\(bind: userId), \(bind: hash), \(bind: entry.time.millis))
+                INSERT INTO \(unsafeRaw: Self.passwordTable(realm)) (user_id, password_hash, updated_at) VALUES (\(bind: userId), \(bind: hash), \(bind: entry.time.millis))
                 ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at
                 """).run()
             // A new password ends every session of that user.
-            try await tx.raw("DELETE FROM web_sessions WHERE user_id = \(bind: userId)").run()
+            try await tx.raw("DELETE FROM web_sessions WHERE user_id = \(bind: userId) AND realm = \(bind: realm.rawValue)").run()
             try await self.audit.append(entry, in: tx)
         }
     }
 
-    public func passwordHash(userId: String) async throws -> String? {
-        try await db.sql.raw("SELECT password_hash FROM customer_passwords WHERE user_id = \(bind: userId)").first()?
+    public func passwordHash(userId: String, realm: WebSession.Realm) async throws -> String? {
+        try await db.sql.raw("SELECT password_hash FROM \(unsafeRaw: Self.passwordTable(realm)) WHERE user_id = \(bind: userId)").first()?
             .decode(column: "password_hash", as: String.self)
     }
 
     public func create(_ s: WebSession) async throws {
         try await db.write { tx in
             try await tx.raw("""
-                INSERT INTO web_sessions (id_hash, user_id, tenant_id, email, display_name, csrf_token, created_at, expires_at)
-                VALUES (\(bind: s.idHash), \(bind: s.userId), \(bind: s.tenantId), \(bind: s.email), \(bind: s.displayName), \(bind: s.csrfToken),
+                INSERT INTO web_sessions (realm, id_hash, user_id, tenant_id, email, display_name, csrf_token, created_at, expires_at)
+                VALUES (\(bind: s.realm.rawValue), \(bind: s.idHash), \(bind: s.userId), \(bind: s.tenantId), \(bind: s.email), \(bind: s.displayName), \(bind: s.csrfToken),
                         \(bind: s.createdAt.millis), \(bind: s.expiresAt.millis))
                 """).run()
             try await tx.raw("DELETE FROM web_sessions WHERE expires_at < \(bind: s.createdAt.millis)").run()
@@ -42,7 +47,8 @@ public struct SQLWebSessionRepository: WebSessionRepository {
 
     public func session(idHash: String) async throws -> WebSession? {
         try await db.sql.raw("SELECT * FROM web_sessions WHERE id_hash = \(bind: idHash)").first().map { row in
-            WebSession(idHash: try row.decode(column: "id_hash", as: String.self), userId: try row.decode(column: "user_id", as: String.self),
+            WebSession(realm: WebSession.Realm(rawValue: try row.decode(column: "realm", as: String.self)) ?? .customer,
+                       idHash: try row.decode(column: "id_hash", as: String.self), userId: try row.decode(column: "user_id", as: String.self),
                        tenantId: try row.decode(column: "tenant_id", as: String.self), email: try row.decode(column: "email", as: String.self),
                        displayName: try row.decode(column: "display_name", as: String.self), csrfToken: try row.decode(column: "csrf_token", as: String.self),
                        createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),

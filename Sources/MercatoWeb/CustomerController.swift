@@ -105,7 +105,7 @@ public struct CustomerController: Sendable {
         let form = try await WebSecurity.form(r)
         let visit = try await security.visit(r)
         guard security.checkCSRF(form, visit) else { return expired(visit) }
-        try await security.signIn.signOut(token: WebSecurity.cookies(r)[WebSecurity.sessionCookie])
+        try await security.signIn.signOut(token: WebSecurity.cookies(r)[security.sessionCookie])
         return WebSecurity.redirect("/", cookies: [security.clearedSessionCookie()])
     }
 

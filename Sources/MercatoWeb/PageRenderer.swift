@@ -12,6 +12,7 @@ public struct PageRenderer: Sendable {
             "offer": PackageResources.offer_mustache, "error": PackageResources.error_mustache, "field": PackageResources.field_mustache,
             "signin": PackageResources.signin_mustache, "buy": PackageResources.buy_mustache, "subscriptions": PackageResources.subscriptions_mustache,
             "subscription": PackageResources.subscription_mustache, "message": PackageResources.message_mustache,
+            "portal": PackageResources.portal_mustache,
         ]
         var templates: [String: MustacheTemplate] = [:]
         for (name, bytes) in sources { templates[name] = try MustacheTemplate(string: String(decoding: bytes, as: UTF8.self)) }
@@ -28,6 +29,7 @@ public struct PageRenderer: Sendable {
     public func subscriptions(_ page: SubscriptionsPage) -> String { library.render(page, withTemplate: "subscriptions") ?? "" }
     public func subscription(_ page: SubscriptionPage) -> String { library.render(page, withTemplate: "subscription") ?? "" }
     public func message(_ page: MessagePage) -> String { library.render(page, withTemplate: "message") ?? "" }
+    public func portal(_ page: PortalPage) -> String { library.render(page, withTemplate: "portal") ?? "" }
 
     /// The site's stylesheet (served at /static/site.css).
     public static let stylesheet = String(decoding: PackageResources.site_css, as: UTF8.self)

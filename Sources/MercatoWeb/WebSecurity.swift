@@ -7,17 +7,19 @@ import MercatoCore
 /// served over https); every POST form carries a CSRF token — the session's own when signed in, otherwise a random
 /// token double-submitted in an HttpOnly, SameSite=Strict cookie. No secret ever goes into a URL.
 public struct WebSecurity: Sendable {
-    public let signIn: CustomerSignIn
+    public let signIn: PasswordSignIn
     public let secureCookies: Bool
     let ids: any IDGenerator
+    /// The session cookie's name: one per realm, so a customer session and a portal session live side by side.
+    public let sessionCookie: String
 
-    public static let sessionCookie = "mercato_session"
     public static let csrfCookie = "mercato_csrf"
 
-    public init(signIn: CustomerSignIn, secureCookies: Bool, ids: any IDGenerator) {
+    public init(signIn: PasswordSignIn, secureCookies: Bool, ids: any IDGenerator) {
         self.signIn = signIn
         self.secureCookies = secureCookies
         self.ids = ids
+        self.sessionCookie = signIn.realm == .customer ? "mercato_session" : "mercato_portal"
     }
 
     /// Who is asking, and the CSRF token their forms must carry (with the cookie to set when one is new).
@@ -44,7 +46,7 @@ public struct WebSecurity: Sendable {
 
     public func visit(_ r: Request) async throws -> Visit {
         let jar = Self.cookies(r)
-        if let session = try await signIn.session(token: jar[Self.sessionCookie]) {
+        if let session = try await signIn.session(token: jar[sessionCookie]) {
             return Visit(session: session, csrf: session.csrfToken, setCookies: [])
         }
         if let token = jar[Self.csrfCookie], token.count >= 20, token.count <= 64, token.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
@@ -67,8 +69,8 @@ public struct WebSecurity: Sendable {
         return c
     }
 
-    public func sessionCookie(_ token: String, lifetime: TimeInterval) -> String { cookie(Self.sessionCookie, token, maxAge: Int(lifetime)) }
-    public func clearedSessionCookie() -> String { cookie(Self.sessionCookie, "", maxAge: 0) }
+    public func sessionCookie(_ token: String, lifetime: TimeInterval) -> String { cookie(sessionCookie, token, maxAge: Int(lifetime)) }
+    public func clearedSessionCookie() -> String { cookie(sessionCookie, "", maxAge: 0) }
 
     /// A local path to come back to after signing in (never another site: "//host" and "/\\host" are refused).
     public static func safeNext(_ next: String?) -> String {

@@ -36,6 +36,7 @@ struct Demo: AsyncParsableCommand {
               client secret  \(result.clientSecret)   (shown once; run `mercato demo` again for a new one)
               base URL       \(result.baseUrl)
             Storefront customer \(result.customerEmail), password \(result.customerPassword)   (new on every run)
+            Publisher portal \(result.baseUrl)/portal: owner@, admin@, manager@, dev@contoso.example, password \(result.publisherPassword)   (new on every run)
             """)
             for warning in result.warnings { print("warning: \(warning)") }
         }

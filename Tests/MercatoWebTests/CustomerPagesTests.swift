@@ -62,9 +62,9 @@ struct CustomerPagesTests {
                                                                         ("next", "//evil.example/")])) { r in
                     #expect(r.status == .seeOther)
                     #expect(r.headers[.location] == "/account/subscriptions") // an off-site next is refused
-                    let set = try #require(r.headers[values: .setCookie].first { $0.hasPrefix(WebSecurity.sessionCookie) })
+                    let set = try #require(r.headers[values: .setCookie].first { $0.hasPrefix("mercato_session") })
                     #expect(set.contains("HttpOnly") && set.contains("SameSite=Lax"))
-                    return try #require(Self.cookie(r, WebSecurity.sessionCookie))
+                    return try #require(Self.cookie(r, "mercato_session"))
                 }
                 var signedIn = Self.formType
                 signedIn[.cookie] = session
@@ -117,7 +117,7 @@ struct CustomerPagesTests {
                 let signedInEve = try await env.customerSignIn.signIn(email: "eve@fabrikam.example", password: "correct horse battery")
                 let eveToken = try #require(signedInEve?.token)
                 var eve = Self.formType
-                eve[.cookie] = "\(WebSecurity.sessionCookie)=\(eveToken)"
+                eve[.cookie] = "\("mercato_session")=\(eveToken)"
                 try await client.execute(uri: "/account/subscriptions/\(bought.id)", method: .get, headers: eve) { r in
                     #expect(r.status == .notFound)
                 }

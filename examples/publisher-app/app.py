@@ -124,7 +124,8 @@ def handler_for(app):
                 return self.send(404, PAGE.format(title="Not found", body="<h1>Not found</h1>"))
             token = parse_qs(url.query).get("token", [None])[0]
             if not token:
-                return self.send(400, PAGE.format(title="No token", body="<h1 class=err>No marketplace token</h1><p>Open this page from the marketplace.</p>"))
+                # A visit without a token (a person, or the marketplace's certification check): a plain welcome page.
+                return self.send(200, PAGE.format(title="Welcome", body="<h1 id=no-token>Welcome</h1><p>Buy a plan on the marketplace; it brings you back here to set up your account.</p>"))
             try:
                 sub, resolved, now = app.landing(token)
             except Exception as error:  # the SDK raises HttpResponseError with the API's message

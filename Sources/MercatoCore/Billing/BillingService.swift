@@ -265,4 +265,14 @@ public struct BillingService: Sendable {
         guard let invoice = try await repository.invoice(id: id) else { throw DomainError.notFound(kind: "invoice", id: id) }
         return invoice
     }
+
+    /// A publisher's view of invoices: only the lines of its own sales, totalled over those lines.
+    public func invoices(publisherId: String) async throws -> [Invoice] {
+        try await repository.invoices(customerTenantId: nil).compactMap { invoice in
+            var own = invoice
+            own.lines = invoice.lines.filter { $0.charge.publisherId == publisherId }
+            own.totalMinor = own.lines.reduce(0) { $0 + $1.charge.amountMinor }
+            return own.lines.isEmpty ? nil : own
+        }
+    }
 }

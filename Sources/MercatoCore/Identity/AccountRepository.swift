@@ -19,6 +19,8 @@ public protocol AccountRepository: Sendable {
     func user(id: String) async throws -> PublisherUser?
     func user(publisherId: String, email: String) async throws -> PublisherUser?
     func users(publisherId: String) async throws -> [PublisherUser]
+    /// Users with this e-mail in any publisher account (portal sign-in).
+    func users(email: String) async throws -> [PublisherUser]
 
     func createGroup(_ group: UserGroup, roles: Set<Role>, audit: AuditEntry) async throws
     func groups(publisherId: String) async throws -> [UserGroup]
