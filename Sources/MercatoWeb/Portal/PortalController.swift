@@ -180,6 +180,8 @@ public struct PortalController: Sendable {
             return render(model)
         } catch let e as DomainError {
             return errorPage(u, e, current: here)
+        } catch let refusal as TransitionRefusal {
+            return refused(u, refusal, current: here)
         }
     }
 
@@ -207,7 +209,16 @@ public struct PortalController: Sendable {
             return try await act(u, form)
         } catch let e as DomainError {
             return errorPage(u, e, current: current)
+        } catch let refusal as TransitionRefusal {
+            return refused(u, refusal, current: current)
         }
+    }
+
+    /// A subscription use case refused the change (its state doesn't allow it): the reason, on a page.
+    func refused(_ u: PortalUser, _ refusal: TransitionRefusal, current: String) -> Response {
+        render(PortalPage(title: "That didn't work", chrome: chrome(u, current: navSection(current)), failure: refusal.message, blocks: [
+            .text("Nothing was changed."),
+        ]), status: HTTPResponse.Status(code: refusal.status == 404 ? 404 : 409))
     }
 
     func errorPage(_ u: PortalUser, _ e: DomainError, current: String) -> Response {

@@ -99,7 +99,10 @@ extension PortalController {
     }
 
     func subscriptionPage(_ u: PortalUser, _ id: String) async throws -> PortalPage {
-        let s = try await services.subscriptions.subscription(id: id, publisherId: u.publisherId)
+        // Another publisher's subscription is "not found" here: the portal doesn't confirm that it exists.
+        guard let s = try await services.subscriptions.repository.subscription(id: id.lowercased()), s.publisherId == u.publisherId else {
+            throw DomainError.notFound(kind: "subscription", id: id)
+        }
         let operations = try await services.subscriptions.repository.operations(subscriptionId: id)
         let deliveries = try await services.webhooks.deliveries(publisherId: u.publisherId, subscriptionId: id, limit: 200)
         let charges = u.can(.viewPayoutReports, services.policy) ? try await services.billing.repository.charges(subscriptionId: id) : []
