@@ -28,6 +28,8 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     MeteringController(metering: env.metering).addRoutes(to: api)
     AnomalyController(service: env.anomalies, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
     PrivateOfferController(service: env.privateOffers, sandbox: env.configuration.sandbox).addRoutes(partner: partner, api: api)
+    ManagedApplicationController(service: env.managedApplications, policy: env.configuration.rolePolicy, sandbox: env.configuration.sandbox)
+        .addRoutes(partner: partner, api: api)
     let pages = try? PageRenderer()
     if let pages {
         let security = WebSecurity(signIn: env.customerSignIn, secureCookies: env.configuration.baseURL.lowercased().hasPrefix("https://"), ids: env.ids)

@@ -33,6 +33,7 @@ public final class MercatoEnvironment: Sendable {
     public let webhookDispatcher: WebhookDispatcher
     public let metering: MeteringService
     public let usage: SQLUsageRepository
+    public let managedApplications: ManagedApplicationService
     public let anomalies: AnomalyService
     public let billing: BillingService
     public let privateOffers: PrivateOfferService
@@ -96,8 +97,11 @@ public final class MercatoEnvironment: Sendable {
         self.webhooks = webhooks
         let usage = SQLUsageRepository(db: db)
         self.usage = usage
+        let managedApplications = SQLManagedApplicationRepository(db: db, audit: auditLog)
+        self.managedApplications = ManagedApplicationService(repository: managedApplications, catalog: catalog.repository, clock: clock, ids: ids,
+                                                             digest: SHA256Hex.digest)
         self.metering = MeteringService(usage: usage, subscriptions: subscriptions.repository, catalog: catalog.repository,
-                                        clock: clock, ids: ids, digest: SHA256Hex.digest)
+                                        clock: clock, ids: ids, digest: SHA256Hex.digest, managedApplications: managedApplications)
         let anomalies = AnomalyService(anomalies: anomalyRepository, usage: usage, catalog: catalog.repository, clock: clock, ids: ids)
         self.anomalies = anomalies
         self.lifecycleWorker = LifecycleWorker(subscriptions: subscriptions, clock: clockService, anomalies: anomalies, scheduled: scheduler, logger: logger)

@@ -473,6 +473,18 @@ public enum Migrations {
             "ALTER TABLE web_sessions ADD COLUMN realm TEXT NOT NULL DEFAULT 'customer'",
             "CREATE INDEX users_email ON users(email)",
         ]),
+        Migration(version: 13, name: "managed-application instances (metering)", statements: [
+            """
+            CREATE TABLE managed_applications (
+                usage_id TEXT PRIMARY KEY,
+                resource_uri_key TEXT NOT NULL UNIQUE,
+                publisher_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                app_json TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX managed_applications_publisher ON managed_applications(publisher_id, created_at)",
+        ]),
     ]
 }
 

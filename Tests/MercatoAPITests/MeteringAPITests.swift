@@ -187,6 +187,76 @@ struct MeteringAPITests {
         }
     }
 
+    @Test("managed applications: deployed instances are metered by resourceUri or resourceId; other publishers and deleted instances refused",
+          arguments: TestBackend.available)
+    func managedApplications(_ backend: TestBackend) async throws {
+        try await withTestEnvironment(backend, clock: ManualClock(Self.start)) { env in
+            let w = try await world(env)
+            // A live Azure Application offer with a metered managed-application plan (stored directly: this test is about metering).
+            let plan = Plan(id: "standard", name: "Standard", description: "Standard", pricing: .flatRate,
+                            billingTerms: [BillingTerm(termUnit: .P1M, price: Money(100, "USD"))],
+                            dimensions: [PlanDimension(dimensionId: "cpu-hours", pricePerUnit: Money(Decimal(string: "0.5")!, "USD"))])
+            let offer = Offer(id: "contoso-vault", type: .azureManagedApplication, alias: "Vault", setup: OfferSetup(listingOption: .transact),
+                              dimensions: [MeteredDimension(id: "cpu-hours", displayName: "CPU hours", unitOfMeasure: "per hour")], plans: [plan])
+            try await env.catalog.repository.create(OfferRecord(publisherId: w.demo.publisherId, offerId: offer.id, type: offer.type,
+                                                                state: WorkflowState(status: .live, hasBeenPreviewed: true, hasBeenLive: true), draft: offer,
+                                                                preview: offer, live: offer, version: 1, createdAt: Self.start, updatedAt: Self.start),
+                                                    history: [], audit: AuditContext.system.entry(ids: env.ids, clock: env.clock, publisherId: w.demo.publisherId,
+                                                                                                  action: "offer.create", targetType: "offer", targetId: offer.id))
+            let rival = try await AppFixture.make(env, account: try await AccountFixture.make(env, publisherId: "rival")).token(env)
+            try await buildApplication(environment: env).test(.router) { client in
+                let deploy = #"{"offerId":"contoso-vault","planId":"standard","customerTenantId":"\#(w.demo.customerTenantId)","name":"vault-prod"}"#
+                let app = try await client.execute(uri: "/api/admin/managedApplications", method: .post, headers: w.auth, body: ByteBuffer(string: deploy)) { r in
+                    #expect(r.status == .created)
+                    return object(r)
+                }
+                let usageId = try #require(app["resourceUsageId"] as? String)
+                let uri = try #require(app["resourceUri"] as? String)
+                #expect(uri.hasSuffix("/providers/Microsoft.Solutions/applications/vault-prod") && uri.hasPrefix("/subscriptions/"))
+                // A SaaS offer is not deployed as a managed application.
+                try await client.execute(uri: "/api/admin/managedApplications", method: .post, headers: w.auth,
+                                         body: ByteBuffer(string: deploy.replacingOccurrences(of: "contoso-vault", with: w.demo.offerId))) { #expect($0.status == .badRequest) }
+                func managed(_ key: String, _ value: String, _ time: String, dimension: String = "cpu-hours") -> String {
+                    #"{"\#(key)":"\#(value)","quantity":2.5,"dimension":"\#(dimension)","effectiveStartTime":"\#(time)","planId":"standard"}"#
+                }
+                // Batch by resourceUri (spec-saas §7.7), in upper case too (Azure resource IDs compare case-insensitively).
+                let batch = [managed("resourceUri", uri, "2026-06-10T09:00:00"), managed("resourceUri", uri.uppercased(), "2026-06-10T10:00:00"),
+                             managed("resourceUri", uri, "2026-06-10T09:10:00"), managed("resourceUri", uri, "2026-06-10T11:00:00", dimension: "emails"),
+                             managed("resourceUri", uri + "-other", "2026-06-10T11:00:00")]
+                try await client.execute(uri: "/api/batchUsageEvent?api-version=2018-08-31", method: .post, headers: w.auth,
+                                         body: ByteBuffer(string: #"{"request":[\#(batch.joined(separator: ","))]}"#)) { r in
+                    let results = try #require(object(r)["result"] as? [[String: Any]])
+                    #expect(results.map { $0["status"] as? String } == ["Accepted", "Accepted", "Duplicate", "InvalidDimension", "ResourceNotFound"])
+                    #expect(results[0]["resourceId"] as? String == usageId)
+                }
+                // Single event by resourceId (the instance's resourceUsageId).
+                var (status, body, _) = try await post(client, w, managed("resourceId", usageId, "2026-06-10T11:00:00"))
+                #expect(status == .ok && body["status"] as? String == "Accepted" && body["resourceUri"] as? String == uri)
+                // Another publisher may not meter it.
+                var rivalAuth = w.auth
+                rivalAuth[.authorization] = "Bearer \(rival)"
+                try await client.execute(uri: "/api/usageEvent?api-version=2018-08-31", method: .post, headers: rivalAuth,
+                                         body: ByteBuffer(string: managed("resourceId", usageId, "2026-06-10T08:00:00"))) { r in
+                    #expect(((object(r)["details"] as? [[String: Any]])?.first)?["code"] as? String == "ResourceNotAuthorized")
+                }
+                // Deleted at 12:30: the hours before still count (within 24 h), later ones don't.
+                try await client.execute(uri: "/api/admin/managedApplications/\(usageId)", method: .delete, headers: w.auth) { #expect($0.status == .ok) }
+                (env.clock as! ManualClock).advance(by: 3600)
+                (status, body, _) = try await post(client, w, managed("resourceId", usageId, "2026-06-10T12:00:00"))
+                #expect(status == .ok)
+                (status, body, _) = try await post(client, w, managed("resourceUri", uri, "2026-06-10T13:00:00"))
+                #expect(((body["details"] as? [[String: Any]])?.first)?["code"] as? String == "ResourceNotActive")
+                try await client.execute(uri: "/api/partner/v1/managedApplications", method: .get, headers: w.auth) { r in
+                    let list = try #require(object(r)["managedApplications"] as? [[String: Any]])
+                    #expect(list.count == 1 && list[0]["deletedAt"] != nil)
+                }
+                try await client.execute(uri: "/api/partner/v1/managedApplications", method: .get, headers: rivalAuth) { r in
+                    #expect((object(r)["managedApplications"] as? [[String: Any]])?.isEmpty == true)
+                }
+            }
+        }
+    }
+
     @Test("concurrent events share transactions (group commit) and are all stored once", arguments: TestBackend.available)
     func groupCommit(_ backend: TestBackend) async throws {
         try await withTestEnvironment(backend, clock: ManualClock(Self.start)) { env in

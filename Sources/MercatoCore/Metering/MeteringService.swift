@@ -10,10 +10,13 @@ public struct MeteringService: Sendable {
     public let clock: any MarketplaceClock
     public let ids: any IDGenerator
     public let digest: AuditChain.Digest
+    /// Managed-application instances (spec-saas §7.7), looked up when an event names no SaaS subscription.
+    public let managedApplications: (any ManagedApplicationRepository)?
     let cache: ResourceCache
 
     public init(usage: any UsageRepository, subscriptions: any SubscriptionRepository, catalog: any CatalogRepository, clock: any MarketplaceClock,
-                ids: any IDGenerator, digest: @escaping AuditChain.Digest) {
+                ids: any IDGenerator, digest: @escaping AuditChain.Digest, managedApplications: (any ManagedApplicationRepository)? = nil) {
+        self.managedApplications = managedApplications
         self.usage = usage
         self.subscriptions = subscriptions
         self.catalog = catalog
@@ -68,19 +71,36 @@ public struct MeteringService: Sendable {
         "/subscriptions/\(azureSubscriptionId)/resourceGroups/mercato/providers/Microsoft.SaaS/resources/\(subscriptionId)"
     }
 
+    /// The enabled dimensions of each plan of an offer (preview and live), cached for a few seconds.
+    func planDimensions(publisherId: String, offerId: String, now: Date) async throws -> [String: Set<String>] {
+        let key = "\(publisherId)/\(offerId)"
+        if let plans = cache.plans(key, now: now) { return plans }
+        let offer = try await catalog.offer(publisherId: publisherId, offerId: offerId)
+        var map: [String: Set<String>] = [:]
+        for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
+            for plan in slot.plans { map[plan.id, default: []].formUnion(plan.dimensions.filter(\.enabled).map(\.dimensionId)) }
+        }
+        cache.store(plans: key, map, now: now)
+        return map
+    }
+
+    /// A managed application named by `resourceId` (its resourceUsageId) or `resourceUri` (its resource ID).
+    func managedResource(_ e: UsageEventInput, now: Date) async throws -> MeteredResource? {
+        guard let repository = managedApplications else { return nil }
+        let found: ManagedApplication?
+        if let id = e.resourceId { found = try await repository.application(usageId: id.lowercased()) }
+        else if let uri = e.resourceUri { found = try await repository.application(resourceUri: uri) }
+        else { found = nil }
+        guard let app = found else { return nil }
+        let plans = try await planDimensions(publisherId: app.publisherId, offerId: app.offerId, now: now)
+        return MeteredResource(subscriptionId: app.resourceUsageId, resourceUri: app.resourceUri, publisherId: app.publisherId, offerId: app.offerId,
+                               planId: app.planId, status: app.deletedAt == nil ? .subscribed : .unsubscribed, canceledAt: app.deletedAt,
+                               azureSubscriptionId: app.azureSubscriptionId, dimensions: plans[app.planId] ?? [])
+    }
+
     func resource(id: String, now: Date) async throws -> MeteredResource? {
         guard let s = try await subscriptions.subscription(id: id) else { return nil }
-        let key = "\(s.publisherId)/\(s.offerId)"
-        var plans = cache.plans(key, now: now)
-        if plans == nil {
-            let offer = try await catalog.offer(publisherId: s.publisherId, offerId: s.offerId)
-            var map: [String: Set<String>] = [:]
-            for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
-                for plan in slot.plans { map[plan.id, default: []].formUnion(plan.dimensions.filter(\.enabled).map(\.dimensionId)) }
-            }
-            cache.store(plans: key, map, now: now)
-            plans = map
-        }
+        let plans: [String: Set<String>]? = try await planDimensions(publisherId: s.publisherId, offerId: s.offerId, now: now)
         let azure = cache.azureId(tenant: s.beneficiary.tenantId) { Self.azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest) }
         return MeteredResource(subscriptionId: s.id,
                                resourceUri: Self.resourceUri(subscriptionId: s.id, azureSubscriptionId: azure),
@@ -103,6 +123,7 @@ public struct MeteringService: Sendable {
             let id = e.resourceId?.lowercased() ?? e.resourceUri.flatMap(Self.subscriptionId(fromUri:))
             var r: MeteredResource?
             if let id { r = try await resource(id: id, now: now) }
+            if r == nil { r = try await managedResource(e, now: now) }
             if let failure = MeteringRules.check(e, resource: r, callerPublisherId: publisherId, now: now) {
                 outcomes[i] = UsageOutcome(input: e, status: failure.status, message: failure.message, target: failure.target, resourceIdResolved: r?.subscriptionId)
                 continue
