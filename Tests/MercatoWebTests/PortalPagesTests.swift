@@ -169,6 +169,8 @@ struct PortalPagesTests {
         let svg = SVGChart.bars(title: "t<script>", points: [.init("<b>", 3), .init("b", 1)]) { "\($0)" }
         #expect(!svg.contains("<script>") && !svg.contains("<b>") && svg.contains("&lt;b&gt;"))
         #expect(svg.components(separatedBy: "<rect").count == 3)
+        let empty = SVGChart.bars(title: "none", points: [.init("a", 0), .init("b", 0)]) { "\($0)" }
+        #expect(empty.contains("No data yet") && !empty.contains("<rect"))
     }
 
     @Test("plan form: values map to the plan; bad numbers and validator issues land on their fields")

@@ -23,12 +23,13 @@ public enum SVGChart {
         let plotW = width - left - 8, plotH = height - bottom - top
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"\(escape(title))\">"
         svg += "<title>\(escape(title))</title>"
-        for fraction in [Decimal(0), Decimal(1) / 2, 1] {
+        // Axis labels only when there is something to scale (an all-zero chart says so instead of "0, 0, 0").
+        for fraction in maxValue > 0 ? [Decimal(0), Decimal(1) / 2, 1] : [Decimal(0)] {
             let y = top + plotH - Int(truncating: (Decimal(plotH) * fraction) as NSNumber)
             svg += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(width - 8)\" y2=\"\(y)\" stroke=\"#d6d6d6\"/>"
             svg += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" font-size=\"11\" text-anchor=\"end\" fill=\"#505050\">\(escape(format(maxValue * fraction)))</text>"
         }
-        guard !points.isEmpty else {
+        guard !points.isEmpty, maxValue > 0 else {
             return svg + "<text x=\"\(left + plotW / 2)\" y=\"\(top + plotH / 2)\" font-size=\"13\" text-anchor=\"middle\" fill=\"#505050\">No data yet</text></svg>"
         }
         let slot = plotW / points.count
