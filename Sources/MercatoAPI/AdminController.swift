@@ -40,9 +40,7 @@ public struct AdminController: Sendable {
     }
 
     func caller(_ c: MercatoRequestContext, _ permission: Permission) throws -> (Principal, String) {
-        guard let p = c.principal, let publisherId = p.publisherId else { throw APIError(.unauthorized, code: "Unauthorized", message: "The authorization token was not provided.") }
-        try Authorization.require(p, permission, publisherId: publisherId, policy: policy)
-        return (p, publisherId)
+        try c.publisher(requiring: permission, policy: policy)
     }
 
     func requireSandbox(_ what: String) throws -> ClockService {

@@ -20,10 +20,7 @@ public struct AnomalyController: Sendable {
         api.post("admin/anomalies/detect") { _, c in try await detect(c) }
     }
 
-    func caller(_ c: MercatoRequestContext) throws -> (Principal, String) {
-        guard let p = c.principal, let id = p.publisherId else { throw APIError(.unauthorized, code: "Unauthorized", message: "The authorization token was not provided.") }
-        return (p, id)
-    }
+    func caller(_ c: MercatoRequestContext) throws -> (Principal, String) { try c.publisher() }
 
     func list(_ r: Request, _ c: MercatoRequestContext) async throws -> Response {
         let (p, publisherId) = try caller(c)

@@ -40,11 +40,7 @@ public struct BillingController: Sendable {
     }
 
     func caller(_ c: MercatoRequestContext, _ permission: Permission) throws -> String {
-        guard let p = c.principal, let publisherId = p.publisherId else {
-            throw APIError(.unauthorized, code: "Unauthorized", message: "The authorization token was not provided.")
-        }
-        try Authorization.require(p, permission, publisherId: publisherId, policy: policy)
-        return publisherId
+        try c.publisher(requiring: permission, policy: policy).1
     }
 
     // MARK: Profiles

@@ -25,10 +25,7 @@ public struct LeadController: Sendable {
     }
 
     func list(_ c: MercatoRequestContext) async throws -> Response {
-        guard let p = c.principal, let publisherId = p.publisherId else {
-            throw APIError(.unauthorized, code: "Unauthorized", message: "The authorization token was not provided.")
-        }
-        try Authorization.require(p, .viewAnalytics, publisherId: publisherId, policy: policy)
+        let (_, publisherId) = try c.publisher(requiring: .viewAnalytics, policy: policy)
         let items = try await leads.leads(publisherId: publisherId).map {
             Item(id: $0.id, offerId: $0.offerId, offerTitle: $0.offerTitle, leadSource: $0.leadSource, actionCode: $0.actionCode, description: $0.description,
                  createdAt: WireTime.precise($0.createdAt), deliveryStatus: $0.status.rawValue, attempts: $0.attempts, lastError: $0.lastError,

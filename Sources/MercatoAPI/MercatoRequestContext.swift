@@ -24,4 +24,14 @@ public struct MercatoRequestContext: RequestContext {
         }
         return AuditContext(actorType: .system, actorId: "anonymous", requestId: requestId, correlationId: correlationId)
     }
+
+    /// The calling publisher principal and its publisher ID; 401 without one, 403 (through `Authorization`) when a
+    /// `permission` is given and its roles don't grant it. Every partner and admin route starts here.
+    public func publisher(requiring permission: Permission? = nil, policy: RolePolicy = .default) throws -> (Principal, String) {
+        guard let p = principal, let publisherId = p.publisherId else {
+            throw APIError(.unauthorized, code: "Unauthorized", message: "The authorization token was not provided.")
+        }
+        if let permission { try Authorization.require(p, permission, publisherId: publisherId, policy: policy) }
+        return (p, publisherId)
+    }
 }

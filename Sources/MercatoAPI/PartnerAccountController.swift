@@ -54,12 +54,7 @@ public struct PartnerAccountController: Sendable {
         group.get("audit") { request, context in try await auditSlice(request, context) }
     }
 
-    func caller(_ context: MercatoRequestContext) throws -> (Principal, String) {
-        guard let principal = context.principal, let publisherId = principal.publisherId else {
-            throw APIError(.unauthorized, code: "Unauthorized", message: "The authorization token was not provided.")
-        }
-        return (principal, publisherId)
-    }
+    func caller(_ context: MercatoRequestContext) throws -> (Principal, String) { try context.publisher() }
 
     func account(_ context: MercatoRequestContext) async throws -> Response {
         let (principal, publisherId) = try caller(context)

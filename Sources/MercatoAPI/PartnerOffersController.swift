@@ -34,9 +34,7 @@ public struct PartnerOffersController: Sendable {
     }
 
     func caller(_ c: MercatoRequestContext) throws -> (Principal, String, String) {
-        guard let p = c.principal, let publisherId = p.publisherId else {
-            throw APIError(.unauthorized, code: "Unauthorized", message: "The authorization token was not provided.")
-        }
+        let (p, publisherId) = try c.publisher()
         return (p, publisherId, c.parameters.get("offerId") ?? "")
     }
 

@@ -21,10 +21,7 @@ public struct PrivateOfferController: Sendable {
         api.post("admin/customers/{tenantId}/privateOffers/{id}/accept") { _, c in try await accept(c) }
     }
 
-    func caller(_ c: MercatoRequestContext) throws -> (Principal, String) {
-        guard let p = c.principal, let id = p.publisherId else { throw APIError(.unauthorized, code: "Unauthorized", message: "The authorization token was not provided.") }
-        return (p, id)
-    }
+    func caller(_ c: MercatoRequestContext) throws -> (Principal, String) { try c.publisher() }
 
     struct Body: Decodable {
         var name: String

@@ -39,7 +39,7 @@ public struct SQLManagedApplicationRepository: ManagedApplicationRepository {
     public func markDeleted(usageId: String, at: Date, audit entry: AuditEntry) async throws {
         try await db.write { tx in
             guard let row = try await tx.raw(SQLQueryString("SELECT app_json FROM managed_applications WHERE usage_id = \(bind: usageId)")
-                                             + SQLQueryString(self.db.kind == .postgres ? " FOR UPDATE" : "")).first() else { return }
+                                             + SQLQueryString(self.db.forUpdate)).first() else { return }
             var app = try Self.decode(row)
             guard app.deletedAt == nil else { return }
             app.deletedAt = at

@@ -100,12 +100,12 @@ public struct MeteringService: Sendable {
 
     func resource(id: String, now: Date) async throws -> MeteredResource? {
         guard let s = try await subscriptions.subscription(id: id) else { return nil }
-        let plans: [String: Set<String>]? = try await planDimensions(publisherId: s.publisherId, offerId: s.offerId, now: now)
+        let plans = try await planDimensions(publisherId: s.publisherId, offerId: s.offerId, now: now)
         let azure = cache.azureId(tenant: s.beneficiary.tenantId) { Self.azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest) }
         return MeteredResource(subscriptionId: s.id,
                                resourceUri: Self.resourceUri(subscriptionId: s.id, azureSubscriptionId: azure),
                                publisherId: s.publisherId, offerId: s.offerId, planId: s.planId, status: s.status, canceledAt: s.canceledAt,
-                               azureSubscriptionId: azure, dimensions: plans?[s.planId] ?? [])
+                               azureSubscriptionId: azure, dimensions: plans[s.planId] ?? [])
     }
 
     /// The subscription ID a resourceUri names (the SaaS form ends in the subscription ID).

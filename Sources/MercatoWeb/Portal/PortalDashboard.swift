@@ -8,9 +8,9 @@ extension PortalController {
         let subs = try await allSubscriptions(u.publisherId)
         let offers = try await services.catalog.offers(by: u.principal, publisherId: u.publisherId)
         let months = PortalFormat.lastMonths(6, endingAt: now)
-        let orders = months.map { month in
-            SVGChart.Point(PortalFormat.monthLabel(month), Decimal(subs.filter { PortalFormat.monthKey($0.created) == month }.count))
-        }
+        // Each date is formatted once (grouped by its key), not once per bar.
+        let ordersByMonth = Dictionary(grouping: subs) { PortalFormat.monthKey($0.created) }
+        let orders = months.map { SVGChart.Point(PortalFormat.monthLabel($0), Decimal(ordersByMonth[$0]?.count ?? 0)) }
         var blocks: [Block] = [
             .facts([
                 Fact("Live offers", String(offers.filter { $0.live != nil }.count), id: "fact-live-offers"),
@@ -24,9 +24,9 @@ extension PortalController {
         if u.can(.viewPayoutReports, services.policy) {
             let charges = try await services.billing.repository.charges(publisherId: u.publisherId)
             let currency = Dictionary(grouping: charges, by: \.currency).max { $0.value.count < $1.value.count }?.key ?? "USD"
+            let byMonth = Dictionary(grouping: charges.filter { $0.currency == currency }) { PortalFormat.monthKey($0.occurredAt) }
             let revenue = months.map { month in
-                SVGChart.Point(PortalFormat.monthLabel(month), MinorUnits.decimal(
-                    charges.filter { $0.currency == currency && PortalFormat.monthKey($0.occurredAt) == month }.reduce(0) { $0 + $1.amountMinor }, currency))
+                SVGChart.Point(PortalFormat.monthLabel(month), MinorUnits.decimal((byMonth[month] ?? []).reduce(0) { $0 + $1.amountMinor }, currency))
             }
             blocks.append(.chart(Chart(id: "chart-revenue", caption: "Billed per month in \(currency) (charges, before the marketplace fee)",
                                        svg: SVGChart.bars(title: "Revenue per month", points: revenue) { Currency.format($0, currency) })))
@@ -34,8 +34,9 @@ extension PortalController {
         let from = now.addingTimeInterval(-29 * 86_400)
         let usage = try await services.usage.records(publisherId: u.publisherId, from: from, to: now)
         let days = (0..<30).map { from.addingTimeInterval(Double($0) * 86_400) }
+        let usageByDay = Dictionary(grouping: usage) { PortalFormat.dayKey($0.effectiveAt) }
         let perDay = days.map { day in
-            SVGChart.Point(PortalFormat.dayLabel(day), usage.filter { PortalFormat.dayKey($0.effectiveAt) == PortalFormat.dayKey(day) }.reduce(0) { $0 + $1.quantity })
+            SVGChart.Point(PortalFormat.dayLabel(day), (usageByDay[PortalFormat.dayKey(day)] ?? []).reduce(0) { $0 + $1.quantity })
         }
         blocks.append(.chart(Chart(id: "chart-usage", caption: "Metered usage per day, all dimensions (last 30 days)",
                                    svg: SVGChart.bars(title: "Metered usage per day", points: perDay) { "\($0)" })))
