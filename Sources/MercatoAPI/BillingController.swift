@@ -125,7 +125,7 @@ public struct BillingController: Sendable {
             let items = rows.map { row in OrderedJSON.object(row.values.map { ($0.0, OrderedJSON.string($0.1)) }) }
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OrderedJSON.object([("transactions", .array(items))]).text)))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: OrderedJSON.object([("transactions", .array(items))]).bytes)))
         default:
             throw APIError(.badRequest, code: "BadArgument", message: "format must be json or csv.", target: "format")
         }

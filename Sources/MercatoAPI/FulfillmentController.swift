@@ -41,7 +41,7 @@ public struct FulfillmentController: Sendable {
     }
 
     static func json(_ value: OrderedJSON) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: value.text)))
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: value.bytes)))
     }
 
     func accepted(_ op: SubscriptionOperation) -> Response {

@@ -28,40 +28,59 @@ public struct MeteringController: Sendable {
 
     // MARK: Parsing
 
-    static func parse(_ any: Any) -> UsageEventInput {
-        guard let o = any as? [String: Any] else { return UsageEventInput(malformed: ("usageEvent", "Each usage event must be a JSON object.")) }
+    static let posix = Locale(identifier: "en_US_POSIX")
+
+    static func parse(_ json: JSONValue) -> UsageEventInput {
+        guard case let .object(members) = json else { return UsageEventInput(malformed: ("usageEvent", "Each usage event must be a JSON object.")) }
         var e = UsageEventInput()
-        func string(_ key: String) -> (String?, Bool) {
-            switch o[key] {
-            case nil, is NSNull: return (nil, true)
-            case let s as String: return (s, true)
-            default: return (nil, false)
+        // Later members win, as with any JSON object whose key repeats.
+        for (key, value) in members {
+            switch key {
+            case "resourceId", "resourceUri", "dimension", "effectiveStartTime", "planId":
+                let text: String?
+                switch value {
+                case let .string(s): text = s
+                case .null: text = nil
+                default:
+                    e.malformed = (key, "The \(key) must be a string.")
+                    text = nil
+                }
+                switch key {
+                case "resourceId": e.resourceId = text
+                case "resourceUri": e.resourceUri = text
+                case "dimension": e.dimension = text
+                case "effectiveStartTime": e.effectiveStartTime = text
+                default: e.planId = text
+                }
+            case "quantity":
+                switch value {
+                case .null:
+                    e.quantity = nil
+                    e.quantityText = nil
+                case let .number(text):
+                    if let q = Decimal(string: text, locale: posix), q.isFinite {
+                        e.quantity = q
+                        e.quantityText = text
+                    } else {
+                        e.malformed = ("quantity", "The quantity \(text) is not a decimal number Mercato can store.")
+                    }
+                default:
+                    e.malformed = ("quantity", "The quantity must be a number.")
+                }
+            default:
+                continue
             }
-        }
-        for (key, assign) in [("resourceId", { (v: String?) in e.resourceId = v }), ("resourceUri", { e.resourceUri = $0 }), ("dimension", { e.dimension = $0 }),
-                              ("effectiveStartTime", { e.effectiveStartTime = $0 }), ("planId", { e.planId = $0 })] as [(String, (String?) -> Void)] {
-            let (value, ok) = string(key)
-            if !ok { e.malformed = (key, "The \(key) must be a string.") }
-            assign(value)
-        }
-        switch o["quantity"] {
-        case nil, is NSNull: break
-        case let n as NSNumber where !String(describing: type(of: n)).contains("Boolean"):
-            let text = n.stringValue
-            e.quantity = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
-            e.quantityText = text
-        default:
-            e.malformed = ("quantity", "The quantity must be a number.")
         }
         return e
     }
 
-    static func body(_ r: Request) async throws -> Any {
+    static func body(_ r: Request) async throws -> JSONValue {
         let buffer = try await r.body.collect(upTo: 1 << 20)
-        guard buffer.readableBytes > 0, let any = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) else {
-            throw APIError(.badRequest, code: "BadArgument", message: "The request body is not valid JSON.", target: "usageEventRequest")
+        do {
+            return try JSONReader.parse(buffer.readableBytesView)
+        } catch {
+            throw APIError(.badRequest, code: "BadArgument", message: "The request body is not valid JSON (\(error)).", target: "usageEventRequest")
         }
-        return any
     }
 
     // MARK: Formatting
@@ -72,13 +91,40 @@ public struct MeteringController: Sendable {
         return text
     }
 
-    static func event(_ r: UsageRecord, status: String) -> OrderedJSON {
+    /// `number(d)` for a decimal `d` read from `text`, without Foundation when the text is a plain decimal literal
+    /// ("1.50" → "1.5", "2" → "2.0", "007" → "7.0"): the metering responses echo every quantity.
+    static func number(_ d: Decimal, text: String) -> String {
+        var bytes = Array(text.utf8)
+        guard !bytes.isEmpty, bytes.count <= 30 else { return number(d) }
+        let negative = bytes[0] == UInt8(ascii: "-")
+        if negative { bytes.removeFirst() }
+        guard let first = bytes.first, first != UInt8(ascii: "."), bytes.last != UInt8(ascii: ".") else { return number(d) }
+        var seenPoint = false
+        for b in bytes {
+            if b == UInt8(ascii: ".") {
+                if seenPoint { return number(d) }
+                seenPoint = true
+            } else if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) {
+                return number(d)
+            }
+        }
+        if seenPoint { while bytes.last == UInt8(ascii: "0") { bytes.removeLast() } }
+        if bytes.last == UInt8(ascii: ".") { bytes.removeLast() }
+        var start = 0
+        while start < bytes.count - 1, bytes[start] == UInt8(ascii: "0"), bytes[start + 1] != UInt8(ascii: ".") { start += 1 }
+        var out = negative && !(bytes.count - start == 1 && bytes[start] == UInt8(ascii: "0")) ? "-" : ""
+        out += String(decoding: bytes[start...], as: UTF8.self)
+        if !out.contains(".") { out += ".0" }
+        return out
+    }
+
+    static func event(_ r: UsageRecord, status: String, stamp: String? = nil) -> OrderedJSON {
         var pairs: [(String, OrderedJSON)] = [
             ("usageEventId", .string(r.usageEventId)), ("status", .string(status)),
-            ("messageTime", .string(WireTime.precise(r.messageTime))), ("resourceId", .string(r.resourceId)),
+            ("messageTime", .string(stamp ?? WireTime.precise(r.messageTime))), ("resourceId", .string(r.resourceId)),
         ]
         if let uri = r.resourceUri { pairs.append(("resourceUri", .string(uri))) }
-        pairs += [("quantity", .number(number(r.quantity))), ("dimension", .string(r.dimension)),
+        pairs += [("quantity", .number(number(r.quantity, text: r.quantityText))), ("dimension", .string(r.dimension)),
                   ("effectiveStartTime", .string(r.effectiveStartTime)), ("planId", .string(r.planId))]
         return .object(pairs)
     }
@@ -100,13 +146,15 @@ public struct MeteringController: Sendable {
         return pairs
     }
 
-    /// One batch result item (spec-saas §7.2).
-    static func item(_ o: UsageOutcome, now: Date) -> OrderedJSON {
+    /// One batch result item (spec-saas §7.2). `stamp` is `now` as wire text; accepted events carry it as their
+    /// messageTime (formatted once per batch).
+    static func item(_ o: UsageOutcome, now: Date, stamp: String) -> OrderedJSON {
         switch o.status {
         case .accepted:
-            return event(o.record!, status: "Accepted")
+            let r = o.record!
+            return event(r, status: "Accepted", stamp: r.messageTime == now ? stamp : nil)
         case .duplicate:
-            return .object([("status", .string("Duplicate")), ("messageTime", .string(WireTime.precise(now))),
+            return .object([("status", .string("Duplicate")), ("messageTime", .string(stamp)),
                             ("error", duplicateError(o.record!))] + echo(o.input))
         default:
             var error: [(String, OrderedJSON)] = [("message", .string(o.message ?? o.status.rawValue))]
@@ -117,7 +165,7 @@ public struct MeteringController: Sendable {
     }
 
     static func response(_ json: OrderedJSON, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: json.text)))
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
     }
 
     /// spec-saas §1.3: the metering 400 body.
@@ -144,10 +192,15 @@ public struct MeteringController: Sendable {
 
     func batch(_ r: Request, _ c: MercatoRequestContext) async throws -> Response {
         let publisherId = try publisher(c)
-        let any = try await Self.body(r)
+        let json = try await Self.body(r)
         // {"request":[…]} per the OpenAPI; a bare array as the 0.9.1 Python SDK sends (answered in kind).
-        let bare = any is [Any]
-        guard let list = (any as? [String: Any])?["request"] as? [Any] ?? (any as? [Any]) else {
+        let list: [JSONValue]
+        let bare: Bool
+        if case let .array(items) = json {
+            (list, bare) = (items, true)
+        } else if case let .array(items)? = json["request"] {
+            (list, bare) = (items, false)
+        } else {
             throw APIError(.badRequest, code: "BadArgument", message: "The body must be {\"request\": [usage events]}.", target: "request")
         }
         guard !list.isEmpty else { throw APIError(.badRequest, code: "BadArgument", message: "The batch contains no usage events.", target: "request") }
@@ -155,8 +208,9 @@ public struct MeteringController: Sendable {
             throw APIError(.badRequest, code: "BadArgument", message: "The batch contained more than 25 usage events.", target: "request")
         }
         let outcomes = try await metering.submit(list.map(Self.parse), publisherId: publisherId)
-        let now = metering.clock.now()
-        let items = outcomes.map { Self.item($0, now: now) }
+        let now = outcomes.first { $0.status == .accepted }?.record?.messageTime ?? metering.clock.now()
+        let stamp = WireTime.precise(now)
+        let items = outcomes.map { Self.item($0, now: now, stamp: stamp) }
         return Self.response(bare ? .array(items) : .object([("count", .number(String(items.count))), ("result", .array(items))]))
     }
 

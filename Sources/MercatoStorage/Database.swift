@@ -21,11 +21,16 @@ public final class Database: Sendable {
     /// For reads.
     public let sql: any SQLDatabase
     private let writer: any SQLDatabase
+    /// SQLite only: orders the general writer with `usageWriter`, the usage events' own connection.
+    let writeGate: WriteGate?
+    let usageWriter: SQLiteUsageWriter?
     private let shutdownHandlers: @Sendable () async throws -> Void
     private let closed = NIOLockedValueBox(false)
 
-    private init(kind: Kind, location: DatabaseLocation, sql: any SQLDatabase, writer: any SQLDatabase,
-                 shutdown: @escaping @Sendable () async throws -> Void) {
+    private init(kind: Kind, location: DatabaseLocation, sql: any SQLDatabase, writer: any SQLDatabase, writeGate: WriteGate? = nil,
+                 usageWriter: SQLiteUsageWriter? = nil, shutdown: @escaping @Sendable () async throws -> Void) {
+        self.writeGate = writeGate
+        self.usageWriter = usageWriter
         self.kind = kind
         self.location = location
         self.sql = sql
@@ -52,7 +57,10 @@ public final class Database: Sendable {
             let reader = SQLitePoolDatabase(pool: readerPool, logger: logger).sql(queryLogLevel: .trace)
             // Touch the writer once so the file and WAL mode exist before anything reads.
             try await writer.raw("SELECT 1").run()
-            return Database(kind: .sqlite, location: location, sql: reader, writer: writer) {
+            let gate = WriteGate()
+            let usageWriter = SQLiteUsageWriter(path: url.path, gate: gate)
+            return Database(kind: .sqlite, location: location, sql: reader, writer: writer, writeGate: gate, usageWriter: usageWriter) {
+                usageWriter.stop()
                 try await readerPool.close().get()
                 try await writerPool.close().get()
             }
@@ -77,7 +85,9 @@ public final class Database: Sendable {
 
     /// Runs `body` in one transaction on one session; commits when it returns, rolls back when it throws.
     public func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await writer.withSession { session in
+        await writeGate?.acquire()
+        defer { writeGate?.release() }
+        return try await writer.withSession { session in
             try await session.raw(self.kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
             do {
                 let result = try await body(session)

@@ -13,8 +13,12 @@ public struct SQLUsageRepository: UsageRepository {
 
     static let columns = "hour, resource_id, dimension, usage_event_id, quantity, quantity_text, effective_start_time, effective_at, plan_id, publisher_id, offer_id, message_time, resource_uri, azure_subscription_id, recon_status, quantity_micros"
 
+    /// On SQLite the usage writer groups concurrent inserts itself.
+    public var groupCommits: Int? { db.usageWriter?.commits }
+
     public func insert(_ records: [UsageRecord]) async throws -> [UsageRecord?] {
-        try await db.write { tx in
+        if let writer = db.usageWriter { return try await writer.insert(records) }
+        return try await db.write { tx in
             let inserted = InsertedIDs()
             for start in stride(from: 0, to: records.count, by: 400) {
                 let chunk = UsageRowsInsert(records: records[start..<min(start + 400, records.count)])

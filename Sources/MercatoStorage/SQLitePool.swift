@@ -5,19 +5,23 @@ import NIOCore
 import NIOPosix
 import SQLiteKit
 
-/// Opens SQLite connections with the pragmas Mercato relies on: WAL, synchronous=NORMAL, foreign keys,
-/// and a busy timeout so a reader never fails while the single writer checkpoints.
+/// Opens SQLite connections with the pragmas Mercato relies on (`pragmas`): WAL, synchronous=NORMAL, foreign keys,
+/// and a busy timeout so a reader never fails while a writer checkpoints.
 struct MercatoSQLiteSource: ConnectionPoolSource {
     let path: String
+
+    /// WAL with synchronous=NORMAL: a commit is durable once in the WAL (a killed process loses nothing acknowledged);
+    /// mmap for reads (an 8 MiB page cache: a commit scans the whole cache, so more is slower); checkpoints every ~16 MB of WAL instead of 4 MB.
+    static let pragmas = [
+        "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000",
+        "PRAGMA cache_size = -8192", "PRAGMA mmap_size = 268435456", "PRAGMA wal_autocheckpoint = 16384",
+    ]
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
         SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop)
             .flatMap { conn in
-                conn.query("PRAGMA journal_mode = WAL")
-                    .flatMap { _ in conn.query("PRAGMA synchronous = NORMAL") }
-                    .flatMap { _ in conn.query("PRAGMA foreign_keys = ON") }
-                    .flatMap { _ in conn.query("PRAGMA busy_timeout = 5000") }
-                    .map { _ in conn }
+                Self.pragmas.reduce(eventLoop.makeSucceededVoidFuture()) { chain, pragma in chain.flatMap { conn.query(pragma).map { _ in } } }
+                    .map { conn }
             }
     }
 }

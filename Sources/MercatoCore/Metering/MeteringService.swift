@@ -114,6 +114,12 @@ public struct MeteringService: Sendable {
         return String(last).lowercased()
     }
 
+    /// Commits that stored usage events (fewer than the requests when group commit works).
+    public func commits() async -> Int {
+        if let n = usage.groupCommits { return n }
+        return await ingestor.transactions
+    }
+
     public func submit(_ events: [UsageEventInput], publisherId: String) async throws -> [UsageOutcome] {
         let now = clock.now()
         var outcomes: [UsageOutcome?] = Array(repeating: nil, count: events.count)
@@ -136,7 +142,7 @@ public struct MeteringService: Sendable {
                 planId: r0.planId, publisherId: r0.publisherId, offerId: r0.offerId, messageTime: now, azureSubscriptionId: r0.azureSubscriptionId))
             positions.append(i)
         }
-        let stored = try await ingestor.submit(records)
+        let stored = usage.groupCommits != nil ? try await usage.insert(records) : try await ingestor.submit(records)
         for (k, i) in positions.enumerated() {
             if let existing = stored[k] {
                 outcomes[i] = UsageOutcome(input: events[i], status: .duplicate, record: existing, message: "This usage event already exist.",

@@ -7,6 +7,13 @@ public protocol UsageRepository: Sendable {
     func records(publisherId: String, from: Date, to: Date) async throws -> [UsageRecord]
     /// Every publisher's records in a time range (for the anomaly detector and billing).
     func allRecords(from: Date, to: Date) async throws -> [UsageRecord]
+    /// When `insert` already shares commits between concurrent callers (then `UsageIngestor` is not used): how many
+    /// commits it has made. nil when it does not.
+    var groupCommits: Int? { get }
+}
+
+extension UsageRepository {
+    public var groupCommits: Int? { nil }
 }
 
 /// Group commit for usage events (ARCHITECTURE "Performance shape"): concurrent requests' events share one

@@ -10,12 +10,10 @@ public protocol IDGenerator: Sendable {
 /// UUIDs and bytes from the system's secure generator.
 public struct SystemIDGenerator: IDGenerator {
     public init() {}
-    /// A version 4 UUID from `SystemRandomNumberGenerator` (getrandom): Foundation's `UUID()` opens /dev/urandom on
-    /// every call here, thousands of times a second on the metering path.
+    /// A version 4 UUID from the kernel's generator, read 4 KiB at a time (Foundation's `UUID()` opens /dev/urandom
+    /// on every call here, and one getrandom call per UUID is still a system call per event on the metering path).
     public func uuid() -> UUID {
-        var generator = SystemRandomNumberGenerator()
-        let words = (generator.next(), generator.next())
-        var bytes = withUnsafeBytes(of: words) { $0.load(as: uuid_t.self) }
+        var bytes = RandomPool.shared.uuidBytes()
         bytes.6 = bytes.6 & 0x0f | 0x40 // version 4
         bytes.8 = bytes.8 & 0x3f | 0x80 // RFC 4122 variant
         return UUID(uuid: bytes)
@@ -23,6 +21,26 @@ public struct SystemIDGenerator: IDGenerator {
     public func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+}
+
+/// Random bytes from the kernel (getrandom via arc4random_buf), fetched a page at a time for UUIDs. Secrets do not come
+/// from here: `randomBytes` asks the kernel each time.
+final class RandomPool: @unchecked Sendable {
+    static let shared = RandomPool()
+    private let lock = NSLock()
+    private var buffer = [UInt8](repeating: 0, count: 4096)
+    private var offset = 4096
+
+    func uuidBytes() -> uuid_t {
+        lock.withLock {
+            if offset + 16 > buffer.count {
+                buffer.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
+                offset = 0
+            }
+            defer { offset += 16 }
+            return buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: uuid_t.self) }
+        }
     }
 }
 

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import MercatoApp
+import MercatoCore
+@testable import MercatoStorage
+import MercatoTestSupport
+import Testing
+
+/// The SQLite usage writer (its own connection, prepared statements, group commit) and the gate it shares with the
+/// general writer.
+@Suite("SQLite usage writer")
+struct UsageWriterTests {
+    static func record(_ i: Int, hour: Int64 = 500_000, resource: String = "r", quantity: String = "1.5") -> UsageRecord {
+        let q = Decimal(string: quantity)!
+        return UsageRecord(usageEventId: "e\(i)", hour: hour, resourceId: resource, resourceUri: i % 2 == 0 ? nil : "/uri/\(i)", dimension: "d\(i % 7)",
+                           quantity: q, quantityText: quantity, effectiveStartTime: "2026-11-24T10:05:00", effectiveAt: Date(millis: 1_000 * Int64(i)),
+                           planId: "p", publisherId: "pub", offerId: "o", messageTime: Date(millis: 2_000), azureSubscriptionId: "az")
+    }
+
+    @Test("duplicates within one commit and across commits answer with the stored holder; concurrent callers share commits")
+    func duplicatesAndGroups() async throws {
+        try await withTestEnvironment(.sqlite) { env in
+            let writer = try #require(env.db.usageWriter)
+            let first = try await writer.insert([Self.record(1), Self.record(8, quantity: "2")]) // d1 twice: 8 % 7 == 1
+            #expect(first[0] == nil)
+            #expect(first[1]?.usageEventId == "e1" && first[1]?.quantity == Decimal(string: "1.5") && first[1]?.resourceUri == "/uri/1")
+            let again = try await writer.insert([Self.record(2), Self.record(1)])
+            #expect(again[0] == nil && again[1]?.usageEventId == "e1")
+            let before = writer.commits
+            let results = try await withThrowingTaskGroup(of: [UsageRecord?].self) { group in
+                for t in 0..<40 {
+                    group.addTask { try await writer.insert((0..<5).map { Self.record(100 + t * 5 + $0, resource: "res\(t * 5 + $0)") }) }
+                }
+                return try await group.reduce(into: [UsageRecord?]()) { $0 += $1 }
+            }
+            #expect(results.count == 200 && results.allSatisfy { $0 == nil })
+            #expect(writer.commits - before <= 40 && writer.commits > before)
+            let count = try await env.db.sql.raw("SELECT COUNT(*) AS n FROM usage_events").first()?.decode(column: "n", as: Int.self)
+            #expect(count == 202)
+        }
+    }
+
+    @Test("the general writer and the usage writer never hold a transaction at the same time, and neither starves")
+    func gateOrdersWriters() async throws {
+        try await withTestEnvironment(.sqlite) { env in
+            let writer = try #require(env.db.usageWriter)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for t in 0..<20 {
+                    group.addTask { _ = try await writer.insert((0..<20).map { Self.record(t * 20 + $0, hour: 600_000 + Int64(t), resource: "res\($0)") }) }
+                    group.addTask {
+                        // A general write that would fail with SQLITE_BUSY if the usage writer held the file at the same time.
+                        try await env.db.write { tx in
+                            try await tx.raw("CREATE TABLE IF NOT EXISTS gate_probe (n INTEGER)").run()
+                            try await tx.raw("INSERT INTO gate_probe (n) VALUES (\(bind: t))").run()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let probes = try await env.db.sql.raw("SELECT COUNT(*) AS n FROM gate_probe").first()?.decode(column: "n", as: Int.self)
+            let events = try await env.db.sql.raw("SELECT COUNT(*) AS n FROM usage_events WHERE hour >= 600000").first()?.decode(column: "n", as: Int.self)
+            #expect(probes == 20 && events == 400)
+        }
+    }
+
+    @Test("closing the database writes what was queued, then refuses")
+    func stopDrains() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("usage-writer-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        let writer = try #require(db.usageWriter)
+        async let pending = writer.insert((0..<50).map { Self.record($0, resource: "s\($0)") })
+        let stored = try await pending
+        try await db.close()
+        #expect(stored.count == 50)
+        await #expect(throws: (any Error).self) { try await writer.insert([Self.record(999)]) }
+        let reopened = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        let count = try await reopened.sql.raw("SELECT COUNT(*) AS n FROM usage_events").first()?.decode(column: "n", as: Int.self)
+        try await reopened.close()
+        #expect(count == 50)
+    }
+}
