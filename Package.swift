@@ -131,7 +131,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MercatoCoreTests", dependencies: ["MercatoCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "MercatoCoreTests", dependencies: ["MercatoCore", "MercatoTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MercatoWebTests",
             dependencies: ["MercatoWeb", "MercatoApp", "MercatoAuth", "MercatoTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],

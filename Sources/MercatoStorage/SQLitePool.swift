@@ -11,10 +11,10 @@ struct MercatoSQLiteSource: ConnectionPoolSource {
     let path: String
 
     /// WAL with synchronous=NORMAL: a commit is durable once in the WAL (a killed process loses nothing acknowledged);
-    /// mmap for reads (an 8 MiB page cache: a commit scans the whole cache, so more is slower); checkpoints every ~16 MB of WAL instead of 4 MB.
+    /// an 8 MiB page cache (a commit walks the whole cache, so more is slower); checkpoints every ~64 MiB of WAL instead of 4 MiB.
     static let pragmas = [
         "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000",
-        "PRAGMA cache_size = -8192", "PRAGMA mmap_size = 268435456", "PRAGMA wal_autocheckpoint = 16384",
+        "PRAGMA cache_size = -8192", "PRAGMA wal_autocheckpoint = 16384",
     ]
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {

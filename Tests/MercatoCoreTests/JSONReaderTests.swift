@@ -1,5 +1,6 @@
 import Foundation
 import MercatoCore
+import MercatoTestSupport
 import Testing
 
 /// The strict JSON reader used for metering bodies, checked against Foundation's parser as the oracle.
@@ -40,7 +41,7 @@ struct JSONReaderTests {
 
     @Test("generated documents read the same as Foundation reads them")
     func agreesWithFoundation() throws {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<500 {
             let doc = Self.document(&rng, depth: 0)
             let ours = try JSONReader.parse(doc)
@@ -49,7 +50,7 @@ struct JSONReaderTests {
         }
     }
 
-    static func document(_ rng: inout SplitMix, depth: Int) -> String {
+    static func document(_ rng: inout SplitMix64, depth: Int) -> String {
         switch rng.next() % (depth > 3 ? 4 : 6) {
         case 0: return ["0", "-1", "12.5", "3e2", "-0.25E-1", "1234567"][Int(rng.next() % 6)]
         case 1: return Self.quoted(["", "abc", "é\"\\", "\u{1F600}", "tab\there", "/path/x"][Int(rng.next() % 6)])
@@ -80,18 +81,5 @@ struct JSONReaderTests {
         case let .bool(x): return (b as? NSNumber)?.boolValue == x
         case .null: return b is NSNull
         }
-    }
-}
-
-/// A small deterministic generator for generated-input tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -12,17 +12,7 @@ import Testing
 /// Each batch is one marketplace with `perBatch` customers, one history each, interleaved on one clock.
 @Suite("Billing property: the ledger always balances", .serialized)
 struct BillingPropertyTests {
-    /// SplitMix64: small, seedable, reproducible.
-    struct RNG: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias RNG = SplitMix64
 
     struct Coverage: Sendable {
         var histories = 0
@@ -66,7 +56,7 @@ struct BillingPropertyTests {
     }
 
     static func runBatch(_ backend: TestBackend, seed: UInt64, customers: Int) async throws -> Coverage {
-        var rng = RNG(state: seed)
+        var rng = RNG(seed: seed)
         let start = Date(timeIntervalSince1970: 1_767_225_600 + TimeInterval(Int.random(in: 0..<(300 * 86_400), using: &rng))) // 2026
         let clock = ManualClock(start)
         return try await withTestEnvironment(backend, clock: clock) { env in
