@@ -25,7 +25,7 @@ if not (CHROMIUM and DRIVER):
     pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)", allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402,F401
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402,F401
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402,F401
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402,F401
@@ -89,3 +89,19 @@ def storefront(mercato, tmp_path):
 
 def shot(driver, name):
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def replaced(old):
+    """A wait condition: the page holding `old` has been replaced. Chromium sometimes reports the old node as
+    "does not belong to the document" (an unknown error) instead of a stale reference while the new page loads."""
+    def predicate(_driver):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+    return predicate

@@ -9,7 +9,7 @@ import zlib
 
 import requests
 
-from browser import By, EC, Select, WebDriverWait, shot, storefront  # noqa: F401 (fixture)
+from browser import By, EC, Select, WebDriverWait, replaced, shot, storefront  # noqa: F401 (fixture)
 
 
 def png(path, width, height):
@@ -38,7 +38,7 @@ def submit(driver, button_id):
     """Clicks a button or link and waits for the next page to replace this one."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, button_id).click()
-    WebDriverWait(driver, 20).until(EC.staleness_of(old))
+    WebDriverWait(driver, 20).until(replaced(old))
 
 
 def sign_in(driver, wait, base, email, password):
@@ -225,7 +225,7 @@ def test_publisher_creates_publishes_sells_renews_and_roles_apply(storefront, tm
     replay = driver.find_element(By.CSS_SELECTOR, "#deliveries button[id^=replay-]")
     old = driver.find_element(By.TAG_NAME, "html")
     replay.click()
-    wait.until(EC.staleness_of(old))
+    wait.until(replaced(old))
     assert "queued" in wait.until(EC.presence_of_element_located((By.ID, "notice"))).text
     deadline = time.time() + 30
     renewals = lambda: [e for e in requests.get(app + "/events", timeout=5).json() if e.get("action") == "Renew"]  # noqa: E731
