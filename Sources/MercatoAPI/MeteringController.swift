@@ -28,8 +28,6 @@ public struct MeteringController: Sendable {
 
     // MARK: Parsing
 
-    static let posix = Locale(identifier: "en_US_POSIX")
-
     static func parse(_ json: JSONValue) -> UsageEventInput {
         guard case let .object(members) = json else { return UsageEventInput(malformed: ("usageEvent", "Each usage event must be a JSON object.")) }
         var e = UsageEventInput()
@@ -58,7 +56,7 @@ public struct MeteringController: Sendable {
                     e.quantity = nil
                     e.quantityText = nil
                 case let .number(text):
-                    if let q = Decimal(string: text, locale: posix), q.isFinite {
+                    if let q = Decimal(decimalText: text), q.isFinite {
                         e.quantity = q
                         e.quantityText = text
                     } else {

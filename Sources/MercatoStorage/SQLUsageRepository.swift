@@ -85,7 +85,7 @@ public struct SQLUsageRepository: UsageRepository {
             usageEventId: try row.decode(column: "usage_event_id", as: String.self), hour: try row.decode(column: "hour", as: Int64.self),
             resourceId: try row.decode(column: "resource_id", as: String.self), resourceUri: try row.decode(column: "resource_uri", as: String?.self),
             dimension: try row.decode(column: "dimension", as: String.self),
-            quantity: Decimal(string: try row.decode(column: "quantity", as: String.self), locale: Locale(identifier: "en_US_POSIX")) ?? 0,
+            quantity: Decimal(decimalText: try row.decode(column: "quantity", as: String.self)) ?? 0,
             quantityText: try row.decode(column: "quantity_text", as: String.self),
             effectiveStartTime: try row.decode(column: "effective_start_time", as: String.self),
             effectiveAt: Date(millis: try row.decode(column: "effective_at", as: Int64.self)), planId: try row.decode(column: "plan_id", as: String.self),

@@ -226,7 +226,7 @@ private final class UsageConnection {
         func int(_ i: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(holder, i) }
         return UsageRecord(
             usageEventId: text(3), hour: int(0), resourceId: text(1), resourceUri: sqlite_nio_sqlite3_column_type(holder, 12) == SQLITE_NULL ? nil : text(12),
-            dimension: text(2), quantity: Decimal(string: text(4), locale: Locale(identifier: "en_US_POSIX")) ?? 0, quantityText: text(5),
+            dimension: text(2), quantity: Decimal(decimalText: text(4)) ?? 0, quantityText: text(5),
             effectiveStartTime: text(6), effectiveAt: Date(millis: int(7)), planId: text(8), publisherId: text(9), offerId: text(10),
             messageTime: Date(millis: int(11)), azureSubscriptionId: text(13), reconStatus: text(14))
     }

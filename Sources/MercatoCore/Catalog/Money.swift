@@ -28,7 +28,7 @@ public struct Money: Codable, Sendable, Hashable, CustomStringConvertible {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         currency = try c.decode(String.self, forKey: .currency)
         if let text = try? c.decode(String.self, forKey: .amount) {
-            guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !text.isEmpty,
+            guard let value = Decimal(decimalText: text), !text.isEmpty,
                   text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }) else {
                 throw DecodingError.dataCorruptedError(forKey: .amount, in: c, debugDescription: "'\(text)' is not a decimal amount")
             }

@@ -254,7 +254,7 @@ enum PlanForm {
     static func decimal(_ s: String) -> Decimal? {
         let t = s.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty, t.allSatisfy({ $0.isNumber || $0 == "." }), t.filter({ $0 == "." }).count <= 1 else { return nil }
-        return Decimal(string: t, locale: Locale(identifier: "en_US_POSIX"))
+        return Decimal(decimalText: t)
     }
 
     static func apply(_ form: [String: String], to p: inout Plan, offer: Offer, errors: inout [String: String]) {
