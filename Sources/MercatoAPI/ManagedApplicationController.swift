@@ -24,10 +24,11 @@ public struct ManagedApplicationController: Sendable {
         }
         api.post("admin/managedApplications") { r, c in
             let publisherId = try sandboxCaller(c)
-            struct Body: Decodable { var offerId: String; var planId: String; var customerTenantId: String; var name: String }
+            struct Body: Decodable { var offerId: String; var planId: String; var customerTenantId: String; var name: String; var market: String? }
             let b = try await JSONBody.decode(Body.self, from: r)
             return try JSONBody.response(try await service.deploy(publisherId: publisherId, offerId: b.offerId, planId: b.planId,
-                                                                  customerTenantId: b.customerTenantId, name: b.name, context: c.auditContext), status: .created)
+                                                                  customerTenantId: b.customerTenantId, name: b.name, market: b.market,
+                                                                  context: c.auditContext), status: .created)
         }
         api.delete("admin/managedApplications/{id}") { _, c in
             let publisherId = try sandboxCaller(c)

@@ -79,8 +79,10 @@ public final class MercatoEnvironment: Sendable {
         self.subscriptions = subscriptions
         let auditLog = self.audit
         let anomalyRepository = SQLAnomalyRepository(db: db, audit: auditLog)
+        let managedApplications = SQLManagedApplicationRepository(db: db, audit: auditLog)
         let billing = BillingService(repository: SQLBillingRepository(db: db), subscriptions: subscriptions.repository, catalog: catalog.repository,
-                                     anomalies: anomalyRepository, privateOffers: privateOfferRepository, clock: clock, digest: SHA256Hex.digest)
+                                     anomalies: anomalyRepository, privateOffers: privateOfferRepository, managedApplications: managedApplications,
+                                     clock: clock, digest: SHA256Hex.digest)
         self.billing = billing
         let payouts = PayoutService(repository: SQLPayoutRepository(db: db, audit: auditLog), clock: clock, ids: ids, digest: SHA256Hex.digest)
         self.payouts = payouts
@@ -97,7 +99,6 @@ public final class MercatoEnvironment: Sendable {
         self.webhooks = webhooks
         let usage = SQLUsageRepository(db: db)
         self.usage = usage
-        let managedApplications = SQLManagedApplicationRepository(db: db, audit: auditLog)
         self.managedApplications = ManagedApplicationService(repository: managedApplications, catalog: catalog.repository, clock: clock, ids: ids,
                                                              digest: SHA256Hex.digest)
         self.metering = MeteringService(usage: usage, subscriptions: subscriptions.repository, catalog: catalog.repository,

@@ -36,6 +36,11 @@ public struct SQLManagedApplicationRepository: ManagedApplicationRepository {
         try await db.sql.raw("SELECT app_json FROM managed_applications WHERE publisher_id = \(bind: publisherId) ORDER BY created_at, usage_id").all().map(Self.decode)
     }
 
+    public func applications(existingFrom from: Date, to: Date) async throws -> [ManagedApplication] {
+        try await db.sql.raw("SELECT app_json FROM managed_applications WHERE created_at < \(bind: to.millis) ORDER BY created_at, usage_id").all()
+            .map(Self.decode).filter { ($0.deletedAt ?? .distantFuture) > from }
+    }
+
     public func markDeleted(usageId: String, at: Date, audit entry: AuditEntry) async throws {
         try await db.write { tx in
             guard let row = try await tx.raw(SQLQueryString("SELECT app_json FROM managed_applications WHERE usage_id = \(bind: usageId)")

@@ -91,6 +91,67 @@ struct BillingLedgerTests {
         }
     }
 
+    @Test("managed applications: the monthly fee for the days each instance existed, metered overage above the monthly included quantity",
+          arguments: TestBackend.available)
+    func managedApplications(_ backend: TestBackend) async throws {
+        try await withWorld(backend) { w in
+            // An Azure Application offer: $100.00 a month plus cpu-hours at $0.50 above 100 included a month (spec-saas §7.7).
+            let plan = Plan(id: "standard", name: "Standard", description: "Standard", pricing: .flatRate,
+                            billingTerms: [BillingTerm(termUnit: .P1M, price: Money(100, "USD"))],
+                            dimensions: [PlanDimension(dimensionId: "cpu-hours", pricePerUnit: Money(Decimal(string: "0.5")!, "USD"), includedMonthly: .quantity(100))])
+            let offer = Offer(id: "contoso-vault", type: .azureManagedApplication, alias: "Vault", setup: OfferSetup(listingOption: .transact),
+                              dimensions: [MeteredDimension(id: "cpu-hours", displayName: "CPU hours", unitOfMeasure: "per hour")], plans: [plan])
+            let now = w.clock.now()
+            try await w.env.catalog.repository.create(OfferRecord(publisherId: w.demo.publisherId, offerId: offer.id, type: offer.type,
+                                                                  state: WorkflowState(status: .live, hasBeenPreviewed: true, hasBeenLive: true), draft: offer,
+                                                                  preview: offer, live: offer, version: 1, createdAt: now, updatedAt: now),
+                                                      history: [], audit: AuditContext.system.entry(ids: w.env.ids, clock: w.clock, publisherId: w.demo.publisherId,
+                                                                                                    action: "offer.create", targetType: "offer", targetId: offer.id))
+            let service = w.env.managedApplications
+            // Deployed on March 10 (22 of March's 31 days); a second instance deleted on March 20 (11 days).
+            let prod = try await service.deploy(publisherId: w.demo.publisherId, offerId: offer.id, planId: "standard",
+                                                customerTenantId: w.demo.customerTenantId, name: "vault-prod", context: .system)
+            let test = try await service.deploy(publisherId: w.demo.publisherId, offerId: offer.id, planId: "standard",
+                                                customerTenantId: w.demo.customerTenantId, name: "vault-test", context: .system)
+            await #expect(throws: DomainError.self) {
+                _ = try await service.deploy(publisherId: w.demo.publisherId, offerId: offer.id, planId: "standard",
+                                             customerTenantId: w.demo.customerTenantId, name: "vault-xx", market: "ZZ", context: .system)
+            }
+            try await travel(w, to: "2026-03-10T12:00:00Z")
+            // 3 × 60 = 180 cpu-hours on vault-prod → 80 above the 100 included → $40.00; 90 on vault-test → within its own 100.
+            var events = ["09", "10", "11"].map {
+                UsageEventInput(resourceId: prod.resourceUsageId, quantity: 60, quantityText: "60", dimension: "cpu-hours",
+                                effectiveStartTime: "2026-03-10T\($0):05:00", planId: "standard")
+            }
+            events.append(UsageEventInput(resourceId: test.resourceUsageId, quantity: 90, quantityText: "90", dimension: "cpu-hours",
+                                          effectiveStartTime: "2026-03-10T10:00:00", planId: "standard"))
+            let outcomes = try await w.env.metering.submit(events, publisherId: w.demo.publisherId)
+            #expect(outcomes.map(\.status) == [.accepted, .accepted, .accepted, .accepted])
+            try await travel(w, to: "2026-03-20T12:00:00Z")
+            _ = try await service.delete(usageId: test.resourceUsageId, publisherId: w.demo.publisherId, context: .system)
+            try await travel(w, to: "2026-04-02T06:00:00Z")
+            var invoices = try await w.env.billing.repository.invoices(customerTenantId: w.demo.customerTenantId)
+            let march = try #require(invoices.first { $0.period == "2026-03" })
+            let lines = Set(march.lines.map { "\($0.charge.subscriptionId) \($0.charge.kind.rawValue) \($0.charge.amountMinor)" })
+            // 100 × 22/31 = 70.97; 100 × 11/31 = 35.48.
+            #expect(lines == ["\(prod.resourceUsageId) Recurring 7097", "\(test.resourceUsageId) Recurring 3548", "\(prod.resourceUsageId) Overage 4000"])
+            #expect(march.lines.count == 3 && march.status == .paid && march.totalMinor == 7_097 + 3_548 + 4_000)
+            #expect(march.lines.allSatisfy { $0.charge.offerId == offer.id && $0.charge.publisherId == w.demo.publisherId })
+            let earnings = try await w.env.payouts.repository.earnings(publisherId: w.demo.publisherId)
+            #expect(earnings.filter { $0.invoiceId == march.id }.map(\.transactionAmountMinor).reduce(0, +) == march.totalMinor)
+            let records = try await w.env.metering.usage.records(publisherId: w.demo.publisherId, from: Self.date("2026-03-10T00:00:00Z"),
+                                                                 to: Self.date("2026-03-11T00:00:00Z"))
+            #expect(records.count == 4 && records.allSatisfy { $0.reconStatus == "Accepted" })
+            // April: the whole month for the instance still deployed, nothing for the deleted one.
+            try await travel(w, to: "2026-05-02T06:00:00Z")
+            invoices = try await w.env.billing.repository.invoices(customerTenantId: w.demo.customerTenantId)
+            let april = try #require(invoices.first { $0.period == "2026-04" })
+            #expect(april.lines.map { "\($0.charge.subscriptionId) \($0.charge.amountMinor)" } == ["\(prod.resourceUsageId) 10000"])
+            let balance = try await LedgerBalance.read(w.env)
+            #expect(LedgerBalance.allBalance(balance), "\(balance)")
+        }
+    }
+
     @Test("payouts: missing tax profile blocks, then Unprocessed → Upcoming on the 5th → Sent on the 15th; report joins", arguments: TestBackend.available)
     func payoutLifecycle(_ backend: TestBackend) async throws {
         try await withWorld(backend) { w in

@@ -11,13 +11,16 @@ public struct BillingService: Sendable {
     public let catalog: any CatalogRepository
     public let anomalies: (any AnomalyRepository)?
     public let privateOffers: (any PrivateOfferRepository)?
+    /// Managed-application instances, billed their monthly fee and metered overage like subscriptions (spec-saas §7.7).
+    public let managedApplications: (any ManagedApplicationRepository)?
     public let clock: any MarketplaceClock
     public let digest: AuditChain.Digest
 
     public init(repository: any BillingRepository, subscriptions: any SubscriptionRepository, catalog: any CatalogRepository,
-                anomalies: (any AnomalyRepository)?, privateOffers: (any PrivateOfferRepository)? = nil, clock: any MarketplaceClock,
-                digest: @escaping AuditChain.Digest) {
+                anomalies: (any AnomalyRepository)?, privateOffers: (any PrivateOfferRepository)? = nil,
+                managedApplications: (any ManagedApplicationRepository)? = nil, clock: any MarketplaceClock, digest: @escaping AuditChain.Digest) {
         self.privateOffers = privateOffers
+        self.managedApplications = managedApplications
         self.repository = repository
         self.subscriptions = subscriptions
         self.catalog = catalog
@@ -51,7 +54,8 @@ public struct BillingService: Sendable {
         var period: BillingPeriod
         if let last = closed.compactMap({ BillingPeriod($0.period) }).max() {
             period = last.next
-        } else if let first = try await repository.billableSubscriptions(since: .distantPast).compactMap(\.activatedAt).min() {
+        } else if let first = (try await repository.billableSubscriptions(since: .distantPast).compactMap(\.activatedAt)
+                                + (managedApplications?.applications(existingFrom: .distantPast, to: now).map(\.createdAt) ?? [])).min() {
             period = BillingPeriod(containing: first)
         } else {
             return []
@@ -102,7 +106,7 @@ public struct BillingService: Sendable {
                 let over = ChargeRules.overage(consumed: DailyUsage.decimal(before), adding: DailyUsage.decimal(u.micros), included: u.included)
                 guard over > 0 else { continue }
                 let amount = MinorUnits.of(over * u.unitPrice.amount, u.unitPrice.currency)
-                charges.append(ChargeRules.charge(u.subscription, plan: u.plan, kind: .overage, key: "ovg:\(u.key):\(period)", amount: amount,
+                charges.append(ChargeRules.charge(u.owner, plan: u.plan, kind: .overage, key: "ovg:\(u.key):\(period)", amount: amount,
                                                   currency: u.unitPrice.currency, quantity: "\(over)",
                                                   description: "\(u.dimension): \(over) above the included quantity at \(Currency.exact(u.unitPrice.amount, u.unitPrice.currency)) per unit",
                                                   at: period.end.addingTimeInterval(-1), dimension: u.dimension))
@@ -168,7 +172,7 @@ public struct BillingService: Sendable {
 
     struct UsageLine: Sendable {
         var key: String
-        var subscription: Subscription
+        var owner: ChargeOwner
         var plan: Plan
         var dimension: String
         var micros: Int64
@@ -191,21 +195,22 @@ public struct BillingService: Sendable {
         var offers: [String: Offer?] = [:]
         var discounts: [String: [PrivateOffer]] = [:]
         let ratedAt = period.end.addingTimeInterval(-1)
-        func plan(_ s: Subscription, _ planId: String) async throws -> Plan? {
-            let key = "\(s.publisherId)|\(s.offerId)"
+        func plan(_ o: ChargeOwner, _ planId: String) async throws -> Plan? {
+            let key = "\(o.publisherId)|\(o.offerId)"
             if offers[key] == nil {
-                let record = try await catalog.offer(publisherId: s.publisherId, offerId: s.offerId)
+                let record = try await catalog.offer(publisherId: o.publisherId, offerId: o.offerId)
                 offers[key] = .some(record?.live ?? record?.preview)
             }
             guard let p = offers[key]!?.plans.first(where: { $0.id == planId }) else { return nil }
             guard let privateOffers else { return p }
             // Usage is rated at the customer's private price in effect at the end of the month (spec-portal §5.2).
-            let customerKey = "\(key)|\(s.beneficiary.tenantId)"
+            let customerKey = "\(key)|\(o.customerTenantId)"
             if discounts[customerKey] == nil {
-                discounts[customerKey] = try await privateOffers.privateOffers(customerTenantId: s.beneficiary.tenantId, publisherId: s.publisherId, offerId: s.offerId)
+                discounts[customerKey] = try await privateOffers.privateOffers(customerTenantId: o.customerTenantId, publisherId: o.publisherId, offerId: o.offerId)
             }
             return PrivateOfferPricing.discounted(p, offers: discounts[customerKey]!, at: ratedAt)
         }
+        func plan(_ s: Subscription, _ planId: String) async throws -> Plan? { try await plan(ChargeOwner(s), planId) }
         let subs = try await repository.billableSubscriptions(since: period.start)
         var byId: [String: Subscription] = [:]
         var tenants = Set<String>()
@@ -221,14 +226,22 @@ public struct BillingService: Sendable {
             }
         }
         for t in tenants where try await subscriptions.paymentFailing(customerTenantId: t) { result.failingCustomers.insert(t) }
+        // Managed applications (spec-saas §7.7): the monthly fee for the days each instance existed in the period.
+        var apps: [String: ManagedApplication] = [:]
+        for app in try await managedApplications?.applications(existingFrom: period.start, to: period.end) ?? [] {
+            apps[app.resourceUsageId] = app
+            guard let p = try await plan(ChargeOwner(app), app.planId), let fee = ChargeRules.managedApplicationFee(app, plan: p, period: period) else { continue }
+            result.charges.append(fee)
+        }
         // Anomaly corrections marked during the period: credit the customer, and the day's usage no longer matches.
         if let anomalies {
             for a in try await anomalies.marked(from: period.start, to: period.end) {
-                var found = byId[a.resourceId]
-                if found == nil { found = try await subscriptions.subscription(id: a.resourceId) }
-                guard let s = found, let credit = a.creditRequested, credit.amount > 0 else { continue }
-                let p = try await plan(s, a.planId) ?? Plan(id: a.planId, name: a.planId, pricing: .flatRate, billingTerms: [])
-                result.charges.append(ChargeRules.charge(s, plan: p, kind: .refund, key: "anom:\(a.id)", amount: -credit.minorUnits, currency: credit.currency,
+                var owner = byId[a.resourceId].map(ChargeOwner.init) ?? apps[a.resourceId].map(ChargeOwner.init)
+                if owner == nil { owner = try await subscriptions.subscription(id: a.resourceId).map(ChargeOwner.init) }
+                if owner == nil { owner = try await managedApplications?.application(usageId: a.resourceId).map(ChargeOwner.init) }
+                guard let owner, let credit = a.creditRequested, credit.amount > 0 else { continue }
+                let p = try await plan(owner, a.planId) ?? Plan(id: a.planId, name: a.planId, pricing: .flatRate, billingTerms: [])
+                result.charges.append(ChargeRules.charge(owner, plan: p, kind: .refund, key: "anom:\(a.id)", amount: -credit.minorUnits, currency: credit.currency,
                                                          quantity: "\(a.reportedUsage - (a.newReportedUsage ?? a.reportedUsage))",
                                                          description: "Credit: usage of \(a.dimension) on \(WireTime.day(a.usageDate).prefix(10)) corrected to \(a.newReportedUsage ?? 0)",
                                                          at: a.actionTakenAt ?? period.start, dimension: a.dimension))
@@ -239,7 +252,22 @@ public struct BillingService: Sendable {
         // on renewal; "Any overage emitted up to the time of conversion" is rated on the plan it was emitted under).
         var lines: [String: UsageLine] = [:]
         for u in try await repository.dailyUsage(fromHour: Self.hour(period.start), toHour: Self.hour(period.end)) {
-            if byId[u.resourceId] == nil, let loaded = try await subscriptions.subscription(id: u.resourceId) { byId[u.resourceId] = loaded }
+            if byId[u.resourceId] == nil, apps[u.resourceId] == nil {
+                if let loaded = try await subscriptions.subscription(id: u.resourceId) {
+                    byId[u.resourceId] = loaded
+                } else if let app = try await managedApplications?.application(usageId: u.resourceId) {
+                    apps[u.resourceId] = app
+                }
+            }
+            if let app = apps[u.resourceId] {
+                // A managed application's included quantities are monthly and its billing cadence is the calendar month (§7.7).
+                let owner = ChargeOwner(app)
+                guard let p = try await plan(owner, u.planId), let d = p.dimensions.first(where: { $0.dimensionId == u.dimension }) else { continue }
+                let key = "\(app.resourceUsageId):\(u.dimension):\(u.planId):\(ChargeRules.day(period.start))"
+                lines[key, default: UsageLine(key: key, owner: owner, plan: p, dimension: u.dimension, micros: 0, included: ChargeRules.included(d, unit: .P1M),
+                                              unitPrice: ChargeRules.unitPrice(d, market: owner.market))].micros += u.quantityMicros
+                continue
+            }
             guard let s = byId[u.resourceId], let termStart = s.term.startDate,
                   let p = try await plan(s, u.planId), let d = p.dimensions.first(where: { $0.dimensionId == u.dimension }) else { continue }
             let day = Date(timeIntervalSince1970: TimeInterval(u.day * 86_400))
@@ -247,13 +275,9 @@ public struct BillingService: Sendable {
             while start > day { start = BillingCalendar.addMonths(-s.term.termUnit.months, to: start) }
             let window = ChargeRules.allowanceWindowStart(termStart: start, unit: s.term.termUnit, day: day)
             let key = "\(s.id):\(u.dimension):\(u.planId):\(ChargeRules.day(window))"
-            if var line = lines[key] {
-                line.micros += u.quantityMicros
-                lines[key] = line
-            } else {
-                lines[key] = UsageLine(key: key, subscription: s, plan: p, dimension: u.dimension, micros: u.quantityMicros,
-                                       included: ChargeRules.included(d, unit: s.term.termUnit), unitPrice: ChargeRules.unitPrice(d, market: s.market))
-            }
+            lines[key, default: UsageLine(key: key, owner: ChargeOwner(s), plan: p, dimension: u.dimension, micros: 0,
+                                          included: ChargeRules.included(d, unit: s.term.termUnit), unitPrice: ChargeRules.unitPrice(d, market: s.market))]
+                .micros += u.quantityMicros
         }
         result.usage = lines.values.sorted { $0.key < $1.key }
         return result

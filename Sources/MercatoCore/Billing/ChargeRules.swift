@@ -116,9 +116,33 @@ public enum ChargeRules {
 
     static func charge(_ s: Subscription, plan: Plan, kind: BillingCharge.Kind, key: String, amount: Int64, currency: String, quantity: String,
                        description: String, at: Date, dimension: String? = nil) -> BillingCharge {
-        BillingCharge(key: key, kind: kind, publisherId: s.publisherId, offerId: s.offerId, planId: plan.id, subscriptionId: s.id,
-                      customerTenantId: s.beneficiary.tenantId, market: s.market, currency: currency, amountMinor: amount, quantity: quantity,
+        charge(ChargeOwner(s), plan: plan, kind: kind, key: key, amount: amount, currency: currency, quantity: quantity, description: description,
+               at: at, dimension: dimension)
+    }
+
+    static func charge(_ o: ChargeOwner, plan: Plan, kind: BillingCharge.Kind, key: String, amount: Int64, currency: String, quantity: String,
+                       description: String, at: Date, dimension: String? = nil) -> BillingCharge {
+        BillingCharge(key: key, kind: kind, publisherId: o.publisherId, offerId: o.offerId, planId: plan.id, subscriptionId: o.resourceId,
+                      customerTenantId: o.customerTenantId, market: o.market, currency: currency, amountMinor: amount, quantity: quantity,
                       description: description, occurredAt: at, dimension: dimension)
+    }
+
+    // MARK: Managed applications (spec-saas §7.7)
+
+    /// The monthly fee of a managed-application instance for `period`: "a monthly recurring fee (which can be $0)",
+    /// billed monthly, for the UTC days of the period the instance existed on (any part of a day counts; a whole month
+    /// is the plan's price exactly). Nil when the instance did not exist in the period or the plan has no monthly price.
+    public static func managedApplicationFee(_ app: ManagedApplication, plan: Plan, period: BillingPeriod) -> BillingCharge? {
+        let from = max(app.createdAt, period.start)
+        let until = min(app.deletedAt ?? period.end, period.end)
+        guard from < until, let price = termPrice(plan, unit: .P1M, market: app.billingMarket, at: from) else { return nil }
+        let total = BillingCalendar.days(from: period.start, to: period.end)
+        let alive = min(total, BillingCalendar.days(from: from, to: until.addingTimeInterval(-0.001)) + 1)
+        let amount = MinorUnits.of(price.amount * Decimal(alive) / Decimal(total), price.currency)
+        guard amount != 0 else { return nil }
+        let what = alive == total ? "\(plan.name), monthly fee" : "\(plan.name), monthly fee for \(alive) of \(total) days"
+        return charge(ChargeOwner(app), plan: plan, kind: .recurring, key: key("mapp", app.resourceUsageId, period.description), amount: amount,
+                      currency: price.currency, quantity: "1", description: "\(what) (managed application \(app.name))", at: from)
     }
 
     // MARK: Metered overage (spec-saas §7.6)
@@ -152,5 +176,31 @@ public enum ChargeRules {
         if let own = d.marketPricesPerUnit[market] { return own }
         guard market != "US", let m = Markets.market(market), let rate = ExchangeRates.reference.perUSD[m.currency] else { return d.pricePerUnit }
         return Money(d.pricePerUnit.amount * rate, m.currency)
+    }
+}
+
+/// Who a charge is for: a SaaS subscription, or a managed-application instance (spec-saas §7.7), whose
+/// `resourceUsageId` stands where a subscription ID would.
+public struct ChargeOwner: Sendable, Equatable {
+    public var resourceId: String
+    public var publisherId: String
+    public var offerId: String
+    public var customerTenantId: String
+    public var market: String
+
+    public init(_ s: Subscription) {
+        resourceId = s.id
+        publisherId = s.publisherId
+        offerId = s.offerId
+        customerTenantId = s.beneficiary.tenantId
+        market = s.market
+    }
+
+    public init(_ app: ManagedApplication) {
+        resourceId = app.resourceUsageId
+        publisherId = app.publisherId
+        offerId = app.offerId
+        customerTenantId = app.customerTenantId
+        market = app.billingMarket
     }
 }

@@ -17,9 +17,14 @@ public struct ManagedApplication: Codable, Sendable, Equatable {
     public var createdAt: Date
     /// When the customer deleted the instance: usage from before this moment can still be reported (within 24 h).
     public var deletedAt: Date?
+    /// The customer's market (ISO 3166-1 alpha-2), which sets the currency of its charges; nil (instances deployed
+    /// before markets were recorded) means the United States.
+    public var market: String?
+
+    public var billingMarket: String { market ?? "US" }
 
     public init(resourceUsageId: String, resourceUri: String, publisherId: String, offerId: String, planId: String, customerTenantId: String,
-                azureSubscriptionId: String, name: String, createdAt: Date, deletedAt: Date? = nil) {
+                azureSubscriptionId: String, name: String, createdAt: Date, deletedAt: Date? = nil, market: String? = nil) {
         self.resourceUsageId = resourceUsageId
         self.resourceUri = resourceUri
         self.publisherId = publisherId
@@ -30,6 +35,7 @@ public struct ManagedApplication: Codable, Sendable, Equatable {
         self.name = name
         self.createdAt = createdAt
         self.deletedAt = deletedAt
+        self.market = market
     }
 }
 
@@ -40,6 +46,8 @@ public protocol ManagedApplicationRepository: Sendable {
     /// By fully qualified resource ID (compared case-insensitively, as Azure resource IDs are).
     func application(resourceUri: String) async throws -> ManagedApplication?
     func applications(publisherId: String) async throws -> [ManagedApplication]
+    /// Every instance that existed at some moment in [from, to) — what a billing period charges a monthly fee for.
+    func applications(existingFrom from: Date, to: Date) async throws -> [ManagedApplication]
     func markDeleted(usageId: String, at: Date, audit: AuditEntry) async throws
 }
 
@@ -62,7 +70,7 @@ public struct ManagedApplicationService: Sendable {
     }
 
     /// Deploys a plan of a live Azure Application (managed application) offer into the customer's Azure subscription.
-    public func deploy(publisherId: String, offerId: String, planId: String, customerTenantId: String, name: String,
+    public func deploy(publisherId: String, offerId: String, planId: String, customerTenantId: String, name: String, market: String? = nil,
                        context: AuditContext) async throws -> ManagedApplication {
         // spec-saas §7.7: metering exists only for managed-application plans of Azure Application offers.
         guard let record = try await catalog.offer(publisherId: publisherId, offerId: offerId), let live = record.purchasable else {
@@ -77,13 +85,16 @@ public struct ManagedApplicationService: Sendable {
         guard (3...64).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
             throw DomainError.invalid(field: "name", reason: "use 3–64 letters, digits, '-', '_' or '.'")
         }
+        if let market, Markets.market(market) == nil {
+            throw DomainError.invalid(field: "market", reason: "'\(market)' is not a market code (ISO 3166-1 alpha-2, e.g. US, DE, JP)")
+        }
         let azure = MeteringService.azureSubscriptionId(tenantId: customerTenantId, digest: digest)
         let usageId = ids.uuidString()
         let group = "mrg-\(offerId)-\(usageId.prefix(8))"
         let app = ManagedApplication(resourceUsageId: usageId,
                                      resourceUri: "/subscriptions/\(azure)/resourceGroups/\(group)/providers/Microsoft.Solutions/applications/\(name)",
                                      publisherId: publisherId, offerId: offerId, planId: planId, customerTenantId: customerTenantId.lowercased(),
-                                     azureSubscriptionId: azure, name: name, createdAt: clock.now())
+                                     azureSubscriptionId: azure, name: name, createdAt: clock.now(), market: market?.uppercased())
         try await repository.create(app, audit: context.entry(ids: ids, clock: clock, publisherId: publisherId, action: "managedApplication.deploy",
                                                               targetType: "managedApplication", targetId: usageId,
                                                               after: "{\"resourceUri\":\(jsonString(app.resourceUri)),\"planId\":\(jsonString(planId))}"))
