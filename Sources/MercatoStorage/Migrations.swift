@@ -9,6 +9,8 @@ public struct Migration: Sendable {
     public var version: Int
     public var name: String
     public var statements: [String]
+    /// A migration for one backend only; on the other it is recorded as applied without running anything.
+    public var only: Database.Kind? = nil
 }
 
 public enum Migrations {
@@ -485,6 +487,15 @@ public enum Migrations {
             """,
             "CREATE INDEX managed_applications_publisher ON managed_applications(publisher_id, created_at)",
         ]),
+        // SQLite: the usage writer decides duplicates from its in-memory key index (it is the file's only usage
+        // inserter, held by a lock file); the unique index on a random key made every small commit rewrite scattered
+        // index pages into the WAL (docs/architecture.md "Usage events on SQLite"). The hour index serves the key
+        // index's loads and the billing run's hour ranges, and grows only at its end. PostgreSQL, where replicas insert
+        // concurrently, keeps the unique index.
+        Migration(version: 14, name: "usage events: de-duplicated by the SQLite usage writer", statements: [
+            "DROP INDEX usage_events_key",
+            "CREATE INDEX usage_events_hour ON usage_events(hour)",
+        ], only: .sqlite),
     ]
 }
 
@@ -506,7 +517,7 @@ public enum Migrator {
                 let done = try await tx.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").all()
                 guard done.isEmpty else { return false }
                 do {
-                    for statement in migration.statements {
+                    for statement in migration.statements where migration.only == nil || migration.only == db.kind {
                         try await tx.raw(SQLQueryString(statement)).run()
                     }
                 } catch {

@@ -8,8 +8,12 @@ import VaporCSQLite
 /// One thread with its own connection and two prepared statements: it takes everything queued, writes it in one
 /// transaction (group commit), commits, and only then answers the waiting requests. Concurrent requests therefore share
 /// commits without a single hop through the general pool, and no event is acknowledged before it is in the WAL.
-/// spec-saas §7.3: the unique (hour, resource_id, dimension) index decides duplicates; a row the index refuses is
-/// answered with the row that holds the key (also when the holder came earlier in the same commit).
+/// spec-saas §7.3: one event per (hour, resource_id, dimension). On SQLite this writer is the only code that inserts
+/// usage rows, so it decides duplicates itself with `UsageKeyIndex` (the keys of the hours it has touched, loaded from
+/// the table on first touch) instead of a unique index whose random-order pages every small commit would rewrite into
+/// the WAL (docs/architecture.md "Usage events on SQLite"). A duplicate is answered with the row that holds the key
+/// (also when the holder came earlier in the same commit). A lock file (`<database>-usage.lock`, flock) makes it the
+/// only such writer on the file across processes.
 ///
 /// The connection is a second writer on the file; `WriteGate` orders it with the general writer.
 ///
@@ -25,6 +29,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
 
     private let path: String
     private let gate: WriteGate
+    private let keyHash: @Sendable (String, String) -> UInt64
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var state = State.idle
@@ -34,9 +39,11 @@ final class SQLiteUsageWriter: @unchecked Sendable {
     /// Transactions committed so far.
     var commits: Int { condition.withLock { committed } }
 
-    init(path: String, gate: WriteGate) {
+    /// `keyHash` hashes (resource, dimension) for the in-memory key index; tests pass a colliding one.
+    init(path: String, gate: WriteGate, keyHash: @escaping @Sendable (String, String) -> UInt64 = UsageKeyIndex.hash) {
         self.path = path
         self.gate = gate
+        self.keyHash = keyHash
     }
 
     /// Stores `records` in the next commit; per record nil (stored) or the record already holding its key.
@@ -86,7 +93,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
             let records = jobs.count == 1 ? jobs[0].records : jobs.flatMap(\.records)
             let result: Result<[UsageRecord?], any Error>
             do {
-                if connection == nil { connection = try UsageConnection(path: path) }
+                if connection == nil { connection = try UsageConnection(path: path, keyHash: keyHash) }
                 gate.acquireBlocking()
                 defer { gate.release() }
                 result = .success(try connection!.write(records))
@@ -114,10 +121,12 @@ final class SQLiteUsageWriter: @unchecked Sendable {
 enum SQLiteUsageWriterError: Error, CustomStringConvertible {
     case stopped
     case sqlite(String, Int32, String)
+    case locked(String)
 
     var description: String {
         switch self {
         case .stopped: "the usage writer has stopped (the database is closing)"
+        case let .locked(path): "another process writes the usage events of \(path) (only one mercato process may serve an SQLite database; use PostgreSQL for replicas)"
         case let .sqlite(step, code, message): "SQLite \(step) failed (\(code)): \(message)"
         }
     }
@@ -127,15 +136,28 @@ enum SQLiteUsageWriterError: Error, CustomStringConvertible {
 private final class UsageConnection {
     private let db: OpaquePointer
     private let insert: OpaquePointer
-    private let holder: OpaquePointer
+    private let byRowid: OpaquePointer
+    private let byKey: OpaquePointer
+    private let hourKeys: OpaquePointer
+    private let lock: Int32
+    private var keys: UsageKeyIndex
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(path: String) throws {
+    init(path: String, keyHash: @escaping @Sendable (String, String) -> UInt64) throws {
+        keys = UsageKeyIndex(hash: keyHash)
+        // One usage writer per database file, across processes: the key index is only complete if nobody else inserts.
+        lock = open(path + "-usage.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw SQLiteUsageWriterError.sqlite("open lock file", errno, path + "-usage.lock") }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            close(lock)
+            throw SQLiteUsageWriterError.locked(path)
+        }
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let rc = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
         guard rc == SQLITE_OK, let handle else {
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+            close(lock)
             throw SQLiteUsageWriterError.sqlite("open", rc, path)
         }
         db = handle
@@ -143,9 +165,10 @@ private final class UsageConnection {
         do {
             for pragma in MercatoSQLiteSource.pragmas { try Self.exec(handle, pragma) }
             for sql in [
-                "INSERT INTO usage_events (\(SQLUsageRepository.columns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'Submitted', ?15)"
-                    + " ON CONFLICT (hour, resource_id, dimension) DO NOTHING",
-                "SELECT \(SQLUsageRepository.columns) FROM usage_events WHERE hour = ?1 AND resource_id = ?2 AND dimension = ?3",
+                "INSERT INTO usage_events (\(SQLUsageRepository.columns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'Submitted', ?15)",
+                "SELECT \(SQLUsageRepository.columns) FROM usage_events WHERE rowid = ?1",
+                "SELECT rowid FROM usage_events WHERE hour = ?1 AND resource_id = ?2 AND dimension = ?3",
+                "SELECT rowid, resource_id, dimension FROM usage_events WHERE hour = ?1",
             ] {
                 var statement: OpaquePointer?
                 let rc = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
@@ -155,16 +178,19 @@ private final class UsageConnection {
         } catch {
             for s in prepared { sqlite_nio_sqlite3_finalize(s) }
             sqlite_nio_sqlite3_close_v2(handle)
+            close(lock)
             throw error
         }
         insert = prepared[0]
-        holder = prepared[1]
+        byRowid = prepared[1]
+        byKey = prepared[2]
+        hourKeys = prepared[3]
     }
 
     deinit {
-        sqlite_nio_sqlite3_finalize(insert)
-        sqlite_nio_sqlite3_finalize(holder)
+        for s in [insert, byRowid, byKey, hourKeys] { sqlite_nio_sqlite3_finalize(s) }
         sqlite_nio_sqlite3_close_v2(db)
+        close(lock) // releases the flock
     }
 
     private static func error(_ db: OpaquePointer, _ step: String, _ rc: Int32) -> SQLiteUsageWriterError {
@@ -183,6 +209,20 @@ private final class UsageConnection {
             var holders: [UsageRecord?] = []
             holders.reserveCapacity(records.count)
             for r in records {
+                if !keys.isLoaded(r.hour) { try loadKeys(hour: r.hour) }
+                let hash = keys.hash(r.resourceId, r.dimension)
+                if let rowid = keys.rowid(hour: r.hour, hash: hash) {
+                    let held = try row(rowid)
+                    if held.resourceId == r.resourceId && held.dimension == r.dimension {
+                        holders.append(held)
+                        continue
+                    }
+                    // Two keys with one hash (practically never): ask the table.
+                    if let exact = try rowidByKey(r) {
+                        holders.append(try row(exact))
+                        continue
+                    }
+                }
                 bind(insert, 1, r.hour)
                 bind(insert, 2, r.resourceId)
                 bind(insert, 3, r.dimension)
@@ -201,28 +241,58 @@ private final class UsageConnection {
                 let rc = sqlite_nio_sqlite3_step(insert)
                 sqlite_nio_sqlite3_reset(insert)
                 guard rc == SQLITE_DONE else { throw Self.error(db, "insert", rc) }
-                holders.append(sqlite_nio_sqlite3_changes(db) == 1 ? nil : try holding(r))
+                keys.add(hour: r.hour, hash: hash, rowid: sqlite_nio_sqlite3_last_insert_rowid(db))
+                holders.append(nil)
             }
             try Self.exec(db, "COMMIT")
             return holders
         } catch {
             sqlite_nio_sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
+            keys.removeAll() // keys of the rolled-back rows are gone with them; hours reload on next touch
             throw error
         }
     }
 
-    /// The stored record holding `r`'s (hour, resource, dimension) key.
-    private func holding(_ r: UsageRecord) throws -> UsageRecord {
+    /// Reads the keys of `hour` from the table (the `usage_events_hour` index) into the key index.
+    private func loadKeys(hour: Int64) throws {
+        defer { sqlite_nio_sqlite3_reset(hourKeys) }
+        bind(hourKeys, 1, hour)
+        var entries: [(UInt64, Int64)] = []
+        while true {
+            let rc = sqlite_nio_sqlite3_step(hourKeys)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw Self.error(db, "usage key load", rc) }
+            entries.append((keys.hash(text(hourKeys, 1), text(hourKeys, 2)), sqlite_nio_sqlite3_column_int64(hourKeys, 0)))
+        }
+        keys.load(hour: hour, entries)
+    }
+
+    private func rowidByKey(_ r: UsageRecord) throws -> Int64? {
+        defer { sqlite_nio_sqlite3_reset(byKey) }
+        bind(byKey, 1, r.hour)
+        bind(byKey, 2, r.resourceId)
+        bind(byKey, 3, r.dimension)
+        let rc = sqlite_nio_sqlite3_step(byKey)
+        if rc == SQLITE_DONE { return nil }
+        guard rc == SQLITE_ROW else { throw Self.error(db, "duplicate lookup", rc) }
+        return sqlite_nio_sqlite3_column_int64(byKey, 0)
+    }
+
+    private func text(_ statement: OpaquePointer, _ i: Int32) -> String {
+        sqlite_nio_sqlite3_column_text(statement, i).map { String(cString: $0) } ?? ""
+    }
+
+    /// The stored record at `rowid` (a duplicate's holder).
+    private func row(_ rowid: Int64) throws -> UsageRecord {
+        let holder = byRowid
         defer { sqlite_nio_sqlite3_reset(holder) }
-        bind(holder, 1, r.hour)
-        bind(holder, 2, r.resourceId)
-        bind(holder, 3, r.dimension)
+        bind(holder, 1, rowid)
         let rc = sqlite_nio_sqlite3_step(holder)
         guard rc == SQLITE_ROW else {
-            throw rc == SQLITE_DONE ? SQLiteUsageWriterError.sqlite("duplicate lookup", rc, "usage event \(r.usageEventId) was neither stored nor found as a duplicate")
+            throw rc == SQLITE_DONE ? SQLiteUsageWriterError.sqlite("duplicate lookup", rc, "the usage key index names row \(rowid), which is not in the table")
                 : Self.error(db, "duplicate lookup", rc)
         }
-        func text(_ i: Int32) -> String { sqlite_nio_sqlite3_column_text(holder, i).map { String(cString: $0) } ?? "" }
+        func text(_ i: Int32) -> String { self.text(holder, i) }
         func int(_ i: Int32) -> Int64 { sqlite_nio_sqlite3_column_int64(holder, i) }
         return UsageRecord(
             usageEventId: text(3), hour: int(0), resourceId: text(1), resourceUri: sqlite_nio_sqlite3_column_type(holder, 12) == SQLITE_NULL ? nil : text(12),
@@ -247,4 +317,48 @@ private final class UsageConnection {
                                            Self.transient, UInt8(SQLITE_UTF8))
         }
     }
+}
+
+/// The (resource, dimension) keys of recent hours, as a hash → rowid map per hour (spec-saas §7.3 de-duplication on
+/// SQLite). An hour is loaded whole from the table the first time the writer touches it and then kept current by the
+/// writer's own inserts, so a present hour is complete. A hash hit is confirmed against the row it names; the oldest
+/// hours are dropped beyond `maxHours` (events older than 24 hours are refused before they reach the writer; a dropped
+/// hour is simply loaded again).
+struct UsageKeyIndex {
+    private var hours: [Int64: [UInt64: Int64]] = [:]
+    let maxHours: Int
+    let hash: @Sendable (String, String) -> UInt64
+
+    init(maxHours: Int = 48, hash: @escaping @Sendable (String, String) -> UInt64) {
+        self.maxHours = maxHours
+        self.hash = hash
+    }
+
+    /// The process-local default: Swift's seeded SipHash over both parts.
+    @Sendable static func hash(_ resource: String, _ dimension: String) -> UInt64 {
+        var h = Hasher()
+        h.combine(resource)
+        h.combine(dimension)
+        return UInt64(bitPattern: Int64(h.finalize()))
+    }
+
+    func isLoaded(_ hour: Int64) -> Bool { hours[hour] != nil }
+
+    func rowid(hour: Int64, hash: UInt64) -> Int64? { hours[hour]?[hash] }
+
+    var loadedHours: Int { hours.count }
+
+    mutating func load(hour: Int64, _ entries: [(UInt64, Int64)]) {
+        while hours.count >= maxHours, let oldest = hours.keys.min() { hours[oldest] = nil }
+        var map = [UInt64: Int64](minimumCapacity: entries.count)
+        for (h, rowid) in entries where map[h] == nil { map[h] = rowid }
+        hours[hour] = map
+    }
+
+    /// Records an inserted row; a colliding hash keeps the first row (the other is found through the table).
+    mutating func add(hour: Int64, hash: UInt64, rowid: Int64) {
+        if hours[hour]?[hash] == nil { hours[hour]?[hash] = rowid }
+    }
+
+    mutating func removeAll() { hours.removeAll() }
 }

@@ -80,4 +80,72 @@ struct UsageWriterTests {
         try await reopened.close()
         #expect(count == 50)
     }
+
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("usage-writer-\(UUID().uuidString).sqlite").path
+    }
+
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm", "-usage.lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    @Test("after a restart the key index is read back from the table: an hour's keys stay duplicates, other hours are new")
+    func keysSurviveRestart() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        var db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        let first = try await #require(db.usageWriter).insert((0..<30).map { Self.record($0, resource: "s\($0 % 10)") }) // 10 resources × 7 dims
+        let keys = Set((0..<30).map { "s\($0 % 10)|d\($0 % 7)" })
+        #expect(first.filter { $0 == nil }.count == keys.count)
+        try await db.close()
+        db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        let writer = try #require(db.usageWriter)
+        let again = try await writer.insert((0..<30).map { var r = Self.record($0, resource: "s\($0 % 10)"); r.usageEventId = "again\($0)"; return r } + [Self.record(5_000, hour: 500_001, resource: "s0")])
+        try await db.close()
+        // Every key of hour 500000 was stored before the restart: each answer is the holder with the original ID.
+        #expect(again.dropLast().map { $0?.usageEventId } == (0..<30).map { "e\($0)" })
+        #expect(again.last! == nil)
+    }
+
+    @Test("keys whose hashes collide are still told apart by the stored rows")
+    func collidingHashes() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        let db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        let writer = SQLiteUsageWriter(path: path, gate: try #require(db.writeGate), keyHash: { _, _ in 42 })
+        defer { writer.stop() }
+        let records = (0..<12).map { Self.record($0, resource: "c\($0 % 4)") } // 4 resources × 7 dims: 12 distinct keys
+        let stored = try await writer.insert(records)
+        #expect(stored.allSatisfy { $0 == nil })
+        let again = try await writer.insert(records.map { var r = $0; r.usageEventId = "x" + r.usageEventId; return r })
+        #expect(again.map { $0?.usageEventId } == records.map(\.usageEventId))
+        let count = try await db.sql.raw("SELECT COUNT(*) AS n FROM usage_events").first()?.decode(column: "n", as: Int.self)
+        #expect(count == 12)
+        writer.stop()
+        try await db.close()
+    }
+
+    @Test("a second usage writer on the same file is refused with a clear error while the first one runs")
+    func oneWriterPerFile() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        let db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        _ = try await #require(db.usageWriter).insert([Self.record(1)])
+        let second = SQLiteUsageWriter(path: path, gate: try #require(db.writeGate))
+        do {
+            _ = try await second.insert([Self.record(2)])
+            Issue.record("the second writer stored an event")
+        } catch {
+            #expect("\(error)".contains("another process writes the usage events"))
+        }
+        second.stop()
+        try await db.close()
+        // Once the first has closed, a new one may write.
+        let reopened = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        #expect(try await #require(reopened.usageWriter).insert([Self.record(2)]) == [nil])
+        try await reopened.close()
+    }
 }
