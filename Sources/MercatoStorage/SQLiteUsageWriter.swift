@@ -30,6 +30,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
     private let path: String
     private let gate: WriteGate
     private let keyHash: @Sendable (String, String) -> UInt64
+    let checkpointer: WALCheckpointer
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var state = State.idle
@@ -44,6 +45,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
         self.path = path
         self.gate = gate
         self.keyHash = keyHash
+        self.checkpointer = WALCheckpointer(path: path)
     }
 
     /// Stores `records` in the next commit; per record nil (stored) or the record already holding its key.
@@ -78,6 +80,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
         condition.signal()
         condition.unlock()
         if wasRunning { finished.wait() }
+        checkpointer.stop()
     }
 
     private func run() {
@@ -93,7 +96,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
             let records = jobs.count == 1 ? jobs[0].records : jobs.flatMap(\.records)
             let result: Result<[UsageRecord?], any Error>
             do {
-                if connection == nil { connection = try UsageConnection(path: path, keyHash: keyHash) }
+                if connection == nil { connection = try UsageConnection(path: path, keyHash: keyHash, checkpointer: checkpointer) }
                 gate.acquireBlocking()
                 defer { gate.release() }
                 result = .success(try connection!.write(records))
@@ -143,7 +146,7 @@ private final class UsageConnection {
     private var keys: UsageKeyIndex
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(path: String, keyHash: @escaping @Sendable (String, String) -> UInt64) throws {
+    init(path: String, keyHash: @escaping @Sendable (String, String) -> UInt64, checkpointer: WALCheckpointer) throws {
         keys = UsageKeyIndex(hash: keyHash)
         // One usage writer per database file, across processes: the key index is only complete if nobody else inserts.
         lock = open(path + "-usage.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -164,6 +167,7 @@ private final class UsageConnection {
         var prepared: [OpaquePointer] = []
         do {
             for pragma in MercatoSQLiteSource.pragmas { try Self.exec(handle, pragma) }
+            checkpointer.watch(handle) // checkpoints leave this connection's commits (and the requests waiting on them)
             for sql in [
                 "INSERT INTO usage_events (\(SQLUsageRepository.columns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'Submitted', ?15)",
                 "SELECT \(SQLUsageRepository.columns) FROM usage_events WHERE rowid = ?1",
