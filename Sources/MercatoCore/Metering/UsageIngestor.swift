@@ -17,46 +17,50 @@ extension UsageRepository {
 }
 
 /// Group commit for usage events (ARCHITECTURE "Performance shape"): concurrent requests' events share one
-/// transaction. The first submitter becomes the leader and writes everything queued, again and again until the
-/// queue is empty; the others wait for their results. Nobody is answered before the transaction has committed.
+/// transaction. Submitters queue their records; up to `maxInFlight` flushers each take everything queued, insert it
+/// in one statement or transaction, answer those requests, and take the next group. Nobody is answered before the
+/// transaction holding their events has committed, and nobody waits for groups queued after their own (a flusher
+/// is not a request: a request never stays behind to drain the queue). Several flushers keep the database busy while
+/// one waits for its commit's WAL flush — PostgreSQL then flushes their commits together.
 public actor UsageIngestor {
     let repository: any UsageRepository
+    let maxInFlight: Int
     var pending: [(records: [UsageRecord], continuation: CheckedContinuation<[UsageRecord?], any Error>)] = []
-    var flushing = false
+    var flushers = 0
     public private(set) var transactions = 0
 
-    public init(repository: any UsageRepository) {
+    public init(repository: any UsageRepository, maxInFlight: Int = 2) {
         self.repository = repository
+        self.maxInFlight = max(1, maxInFlight)
     }
 
     public func submit(_ records: [UsageRecord]) async throws -> [UsageRecord?] {
         if records.isEmpty { return [] }
-        if flushing {
-            return try await withCheckedThrowingContinuation { pending.append((records, $0)) }
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.append((records, continuation))
+            if flushers < maxInFlight {
+                flushers += 1
+                Task { await self.flush() }
+            }
         }
-        flushing = true
-        defer { flushing = false }
-        var mine: Result<[UsageRecord?], any Error>?
-        var batch: [(records: [UsageRecord], continuation: CheckedContinuation<[UsageRecord?], any Error>?)] = [(records, nil)]
-        while !batch.isEmpty {
-            let all = batch.flatMap(\.records)
+    }
+
+    private func flush() async {
+        while !pending.isEmpty {
+            let batch = pending
+            pending.removeAll()
             do {
-                let results = try await repository.insert(all)
+                let results = try await repository.insert(batch.flatMap(\.records))
                 transactions += 1
                 var offset = 0
                 for item in batch {
-                    let slice = Array(results[offset..<(offset + item.records.count)])
+                    item.continuation.resume(returning: Array(results[offset..<(offset + item.records.count)]))
                     offset += item.records.count
-                    if let c = item.continuation { c.resume(returning: slice) } else { mine = .success(slice) }
                 }
             } catch {
-                for item in batch {
-                    if let c = item.continuation { c.resume(throwing: error) } else { mine = .failure(error) }
-                }
+                for item in batch { item.continuation.resume(throwing: error) }
             }
-            batch = pending.map { ($0.records, Optional($0.continuation)) }
-            pending.removeAll()
         }
-        return try mine!.get()
+        flushers -= 1
     }
 }
