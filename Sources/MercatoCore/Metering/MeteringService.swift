@@ -34,15 +34,29 @@ public struct MeteringService: Sendable {
         var plans: [String: ([String: Set<String>], Date)] = [:]
         var azureIds: [String: String] = [:]
 
+        var refreshing: Set<String> = []
+
+        /// The cached plans while fresh (5 s). When stale, one caller is told to reload (nil) and the others keep the
+        /// stale value meanwhile, so concurrent requests do not all decode the offer at once.
         func plans(_ key: String, now: Date) -> [String: Set<String>]? {
             lock.withLock {
-                guard let (p, at) = plans[key], now.timeIntervalSince(at) < 5, now >= at else { return nil }
-                return p
+                guard let (p, at) = plans[key] else { return nil }
+                if now.timeIntervalSince(at) < 5 && now >= at { return p }
+                if refreshing.contains(key) { return p }
+                refreshing.insert(key)
+                return nil
             }
         }
 
+        func refreshFailed(_ key: String) {
+            _ = lock.withLock { refreshing.remove(key) }
+        }
+
         func store(plans key: String, _ p: [String: Set<String>], now: Date) {
-            lock.withLock { plans[key] = (p, now) }
+            lock.withLock {
+                plans[key] = (p, now)
+                refreshing.remove(key)
+            }
         }
 
         func azureId(tenant: String, derive: () -> String) -> String {
@@ -75,7 +89,13 @@ public struct MeteringService: Sendable {
     func planDimensions(publisherId: String, offerId: String, now: Date) async throws -> [String: Set<String>] {
         let key = "\(publisherId)/\(offerId)"
         if let plans = cache.plans(key, now: now) { return plans }
-        let offer = try await catalog.offer(publisherId: publisherId, offerId: offerId)
+        let offer: OfferRecord?
+        do {
+            offer = try await catalog.offer(publisherId: publisherId, offerId: offerId)
+        } catch {
+            cache.refreshFailed(key)
+            throw error
+        }
         var map: [String: Set<String>] = [:]
         for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
             for plan in slot.plans { map[plan.id, default: []].formUnion(plan.dimensions.filter(\.enabled).map(\.dimensionId)) }
