@@ -325,16 +325,18 @@ private final class UsageConnection {
 
 /// The (resource, dimension) keys of recent hours, as a hash → rowid map per hour (spec-saas §7.3 de-duplication on
 /// SQLite). An hour is loaded whole from the table the first time the writer touches it and then kept current by the
-/// writer's own inserts, so a present hour is complete. A hash hit is confirmed against the row it names; the oldest
-/// hours are dropped beyond `maxHours` (events older than 24 hours are refused before they reach the writer; a dropped
-/// hour is simply loaded again).
+/// writer's own inserts, so a present hour is complete. A hash hit is confirmed against the row it names. Beyond
+/// `maxKeys` (about 24 bytes each) the oldest hours are dropped — live traffic only reaches back 24 hours, while a
+/// bulk load over many hours (`mercato bench seed-billing`) must not reload hours batch after batch; a dropped hour is
+/// simply loaded again when touched.
 struct UsageKeyIndex {
     private var hours: [Int64: [UInt64: Int64]] = [:]
-    let maxHours: Int
+    private var keyCount = 0
+    let maxKeys: Int
     let hash: @Sendable (String, String) -> UInt64
 
-    init(maxHours: Int = 48, hash: @escaping @Sendable (String, String) -> UInt64) {
-        self.maxHours = maxHours
+    init(maxKeys: Int = 2_000_000, hash: @escaping @Sendable (String, String) -> UInt64) {
+        self.maxKeys = maxKeys
         self.hash = hash
     }
 
@@ -353,16 +355,30 @@ struct UsageKeyIndex {
     var loadedHours: Int { hours.count }
 
     mutating func load(hour: Int64, _ entries: [(UInt64, Int64)]) {
-        while hours.count >= maxHours, let oldest = hours.keys.min() { hours[oldest] = nil }
         var map = [UInt64: Int64](minimumCapacity: entries.count)
         for (h, rowid) in entries where map[h] == nil { map[h] = rowid }
         hours[hour] = map
+        keyCount += map.count
+        trim(keeping: hour)
     }
 
     /// Records an inserted row; a colliding hash keeps the first row (the other is found through the table).
     mutating func add(hour: Int64, hash: UInt64, rowid: Int64) {
-        if hours[hour]?[hash] == nil { hours[hour]?[hash] = rowid }
+        guard hours[hour] != nil, hours[hour]![hash] == nil else { return }
+        hours[hour]![hash] = rowid
+        keyCount += 1
+        if keyCount > maxKeys { trim(keeping: hour) }
     }
 
-    mutating func removeAll() { hours.removeAll() }
+    /// Drops the oldest hours (never `keeping`, the one being written) until the index is within `maxKeys`.
+    private mutating func trim(keeping: Int64) {
+        while keyCount > maxKeys, let oldest = hours.keys.filter({ $0 != keeping }).min() {
+            keyCount -= hours.removeValue(forKey: oldest)?.count ?? 0
+        }
+    }
+
+    mutating func removeAll() {
+        hours.removeAll()
+        keyCount = 0
+    }
 }

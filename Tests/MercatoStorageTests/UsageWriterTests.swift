@@ -148,4 +148,17 @@ struct UsageWriterTests {
         #expect(try await #require(reopened.usageWriter).insert([Self.record(2)]) == [nil])
         try await reopened.close()
     }
+
+    @Test("the key index keeps at most maxKeys keys, dropping the oldest hours but never the hour being written")
+    func keyIndexBound() {
+        var index = UsageKeyIndex(maxKeys: 10, hash: UsageKeyIndex.hash)
+        index.load(hour: 5, (0..<4).map { (UInt64($0), Int64($0)) })
+        index.load(hour: 7, (0..<4).map { (UInt64($0), Int64(100 + $0)) })
+        index.load(hour: 6, (0..<4).map { (UInt64($0), Int64(200 + $0)) }) // 12 keys: hour 5 goes
+        #expect(!index.isLoaded(5) && index.isLoaded(6) && index.isLoaded(7))
+        for k in 10..<17 { index.add(hour: 7, hash: UInt64(k), rowid: Int64(k)) } // 15 keys: hour 6 goes
+        #expect(!index.isLoaded(6) && index.isLoaded(7) && index.rowid(hour: 7, hash: 16) == 16 && index.rowid(hour: 7, hash: 0) == 100)
+        index.add(hour: 7, hash: 0, rowid: 999) // a colliding hash keeps the first row
+        #expect(index.rowid(hour: 7, hash: 0) == 100)
+    }
 }
