@@ -67,8 +67,7 @@ struct UsageWriterTests {
     func stopDrains() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("usage-writer-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
-        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        let db = try await Self.openMigrated(path)
         let writer = try #require(db.usageWriter)
         async let pending = writer.insert((0..<50).map { Self.record($0, resource: "s\($0)") })
         let stored = try await pending
@@ -79,6 +78,12 @@ struct UsageWriterTests {
         let count = try await reopened.sql.raw("SELECT COUNT(*) AS n FROM usage_events").first()?.decode(column: "n", as: Int.self)
         try await reopened.close()
         #expect(count == 50)
+    }
+
+    static func openMigrated(_ path: String) async throws -> Database {
+        let db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        return db
     }
 
     static func temporaryPath() -> String {
@@ -93,8 +98,7 @@ struct UsageWriterTests {
     func keysSurviveRestart() async throws {
         let path = Self.temporaryPath()
         defer { Self.remove(path) }
-        var db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
-        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        var db = try await Self.openMigrated(path)
         let first = try await #require(db.usageWriter).insert((0..<30).map { Self.record($0, resource: "s\($0 % 10)") }) // 10 resources × 7 dims
         let keys = Set((0..<30).map { "s\($0 % 10)|d\($0 % 7)" })
         #expect(first.filter { $0 == nil }.count == keys.count)
@@ -112,8 +116,7 @@ struct UsageWriterTests {
     func collidingHashes() async throws {
         let path = Self.temporaryPath()
         defer { Self.remove(path) }
-        let db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
-        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        let db = try await Self.openMigrated(path)
         let writer = SQLiteUsageWriter(path: path, gate: try #require(db.writeGate), keyHash: { _, _ in 42 })
         defer { writer.stop() }
         let records = (0..<12).map { Self.record($0, resource: "c\($0 % 4)") } // 4 resources × 7 dims: 12 distinct keys
@@ -131,8 +134,7 @@ struct UsageWriterTests {
     func oneWriterPerFile() async throws {
         let path = Self.temporaryPath()
         defer { Self.remove(path) }
-        let db = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
-        _ = try await Migrator.migrate(db, logger: .init(label: "test"))
+        let db = try await Self.openMigrated(path)
         _ = try await #require(db.usageWriter).insert([Self.record(1)])
         let second = SQLiteUsageWriter(path: path, gate: try #require(db.writeGate))
         do {
