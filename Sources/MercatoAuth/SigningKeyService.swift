@@ -29,7 +29,19 @@ public actor SigningKeyService {
     private let clock: any MarketplaceClock
     private let ids: any IDGenerator
     private let cacheLifetime: TimeInterval
-    private var loaded: Loaded?
+    private var loaded: Loaded? {
+        didSet { activeKids.set(loaded.map { (Set($0.jwks.map(\.kid)), $0.loadedAt) }) }
+    }
+    /// The published kids of `loaded`, readable without entering the actor: every authenticated request asks
+    /// `isActive`, and a hop onto the actor and back cost two task switches per request.
+    private nonisolated let activeKids = ActiveKids()
+
+    final class ActiveKids: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: (kids: Set<String>, loadedAt: Date)?
+        func set(_ v: (Set<String>, Date)?) { lock.withLock { value = v } }
+        func get() -> (kids: Set<String>, loadedAt: Date)? { lock.withLock { value } }
+    }
 
     public init(repository: any SigningKeyRepository, clock: any MarketplaceClock = SystemClock(),
                 ids: any IDGenerator = SystemIDGenerator(), cacheLifetime: TimeInterval = 60) {
@@ -88,7 +100,14 @@ public actor SigningKeyService {
     public func keys() async throws -> [SigningKeyRecord] { try await repository.allKeys() }
 
     /// Whether `kid` is published (not retired), from the cached key set.
-    public func isActive(kid: String) async throws -> Bool {
+    public nonisolated func isActive(kid: String) async throws -> Bool {
+        if let known = activeKids.get(), clock.now().timeIntervalSince(known.loadedAt) < cacheLifetime, clock.now() >= known.loadedAt {
+            return known.kids.contains(kid)
+        }
+        return try await isActiveReloading(kid: kid)
+    }
+
+    private func isActiveReloading(kid: String) async throws -> Bool {
         try await current().jwks.contains { $0.kid == kid }
     }
 
