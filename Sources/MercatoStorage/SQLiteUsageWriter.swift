@@ -40,12 +40,14 @@ final class SQLiteUsageWriter: @unchecked Sendable {
     /// Transactions committed so far.
     var commits: Int { condition.withLock { committed } }
 
-    /// `keyHash` hashes (resource, dimension) for the in-memory key index; tests pass a colliding one.
-    init(path: String, gate: WriteGate, keyHash: @escaping @Sendable (String, String) -> UInt64 = UsageKeyIndex.hash) {
+    /// `keyHash` hashes (resource, dimension) for the in-memory key index (tests pass a colliding one);
+    /// `checkpointPages` is the WAL size after which `WALCheckpointer` checkpoints.
+    init(path: String, gate: WriteGate, keyHash: @escaping @Sendable (String, String) -> UInt64 = UsageKeyIndex.hash,
+         checkpointPages: Int32 = 16_384) {
         self.path = path
         self.gate = gate
         self.keyHash = keyHash
-        self.checkpointer = WALCheckpointer(path: path)
+        self.checkpointer = WALCheckpointer(path: path, thresholdPages: checkpointPages)
     }
 
     /// Stores `records` in the next commit; per record nil (stored) or the record already holding its key.
@@ -351,8 +353,6 @@ struct UsageKeyIndex {
     func isLoaded(_ hour: Int64) -> Bool { hours[hour] != nil }
 
     func rowid(hour: Int64, hash: UInt64) -> Int64? { hours[hour]?[hash] }
-
-    var loadedHours: Int { hours.count }
 
     mutating func load(hour: Int64, _ entries: [(UInt64, Int64)]) {
         var map = [UInt64: Int64](minimumCapacity: entries.count)

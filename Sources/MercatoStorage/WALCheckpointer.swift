@@ -22,7 +22,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Checkpoints run so far.
     var checkpoints: Int { condition.withLock { completed } }
 
-    init(path: String, thresholdPages: Int32 = 16384) {
+    init(path: String, thresholdPages: Int32) {
         self.path = path
         self.thresholdPages = thresholdPages
     }
@@ -84,6 +84,7 @@ final class WALCheckpointer: @unchecked Sendable {
             }
         }
         if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+        condition.withLock { running = false } // a second stop() finds nothing to wait for
         finished.signal()
     }
 }

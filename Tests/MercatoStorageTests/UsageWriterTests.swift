@@ -163,4 +163,20 @@ struct UsageWriterTests {
         index.add(hour: 7, hash: 0, rowid: 999) // a colliding hash keeps the first row
         #expect(index.rowid(hour: 7, hash: 0) == 100)
     }
+
+    @Test("WAL checkpoints run on their own thread once a commit leaves the WAL over the threshold; stopping twice is harmless")
+    func checkpointsOffTheWriter() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        let db = try await Self.openMigrated(path)
+        let writer = SQLiteUsageWriter(path: path, gate: try #require(db.writeGate), checkpointPages: 1)
+        for i in 0..<5 { _ = try await writer.insert([Self.record(i, resource: "w\(i)")]) }
+        for _ in 0..<2_000 where writer.checkpointer.checkpoints == 0 { try await Task.sleep(nanoseconds: 1_000_000) }
+        #expect(writer.checkpointer.checkpoints > 0)
+        writer.stop()
+        writer.stop()
+        let count = try await db.sql.raw("SELECT COUNT(*) AS n FROM usage_events").first()?.decode(column: "n", as: Int.self)
+        #expect(count == 5)
+        try await db.close()
+    }
 }
