@@ -101,7 +101,8 @@ public actor SigningKeyService {
 
     /// Whether `kid` is published (not retired), from the cached key set.
     public nonisolated func isActive(kid: String) async throws -> Bool {
-        if let known = activeKids.get(), clock.now().timeIntervalSince(known.loadedAt) < cacheLifetime, clock.now() >= known.loadedAt {
+        let now = clock.now()
+        if let known = activeKids.get(), now.timeIntervalSince(known.loadedAt) < cacheLifetime, now >= known.loadedAt {
             return known.kids.contains(kid)
         }
         return try await isActiveReloading(kid: kid)

@@ -233,13 +233,21 @@ public struct BillingService: Sendable {
             guard let p = try await plan(ChargeOwner(app), app.planId), let fee = ChargeRules.managedApplicationFee(app, plan: p, period: period) else { continue }
             result.charges.append(fee)
         }
+        /// What a usage resource ID names: a subscription or a managed-application instance (looked up once, then kept).
+        func resolve(_ id: String) async throws {
+            guard byId[id] == nil, apps[id] == nil else { return }
+            if let s = try await subscriptions.subscription(id: id) {
+                byId[id] = s
+            } else if let app = try await managedApplications?.application(usageId: id) {
+                apps[id] = app
+            }
+        }
         // Anomaly corrections marked during the period: credit the customer, and the day's usage no longer matches.
         if let anomalies {
             for a in try await anomalies.marked(from: period.start, to: period.end) {
-                var owner = byId[a.resourceId].map(ChargeOwner.init) ?? apps[a.resourceId].map(ChargeOwner.init)
-                if owner == nil { owner = try await subscriptions.subscription(id: a.resourceId).map(ChargeOwner.init) }
-                if owner == nil { owner = try await managedApplications?.application(usageId: a.resourceId).map(ChargeOwner.init) }
-                guard let owner, let credit = a.creditRequested, credit.amount > 0 else { continue }
+                try await resolve(a.resourceId)
+                guard let owner = byId[a.resourceId].map(ChargeOwner.init) ?? apps[a.resourceId].map(ChargeOwner.init),
+                      let credit = a.creditRequested, credit.amount > 0 else { continue }
                 let p = try await plan(owner, a.planId) ?? Plan(id: a.planId, name: a.planId, pricing: .flatRate, billingTerms: [])
                 result.charges.append(ChargeRules.charge(owner, plan: p, kind: .refund, key: "anom:\(a.id)", amount: -credit.minorUnits, currency: credit.currency,
                                                          quantity: "\(a.reportedUsage - (a.newReportedUsage ?? a.reportedUsage))",
@@ -252,13 +260,7 @@ public struct BillingService: Sendable {
         // on renewal; "Any overage emitted up to the time of conversion" is rated on the plan it was emitted under).
         var lines: [String: UsageLine] = [:]
         for u in try await repository.dailyUsage(fromHour: Self.hour(period.start), toHour: Self.hour(period.end)) {
-            if byId[u.resourceId] == nil, apps[u.resourceId] == nil {
-                if let loaded = try await subscriptions.subscription(id: u.resourceId) {
-                    byId[u.resourceId] = loaded
-                } else if let app = try await managedApplications?.application(usageId: u.resourceId) {
-                    apps[u.resourceId] = app
-                }
-            }
+            try await resolve(u.resourceId)
             if let app = apps[u.resourceId] {
                 // A managed application's included quantities are monthly and its billing cadence is the calendar month (§7.7).
                 let owner = ChargeOwner(app)
