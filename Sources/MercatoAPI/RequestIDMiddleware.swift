@@ -42,6 +42,11 @@ public struct RequestIDMiddleware: RouterMiddleware {
             response = APIError.validation(error.issues, status: .badRequest).response()
         } catch let error as PublishValidationFailure {
             response = APIError.validation(error.issues, status: .unprocessableContent).response()
+        } catch let error as ServiceUnavailable {
+            context.logger.warning("service unavailable", metadata: ["reason": "\(error.reason)"])
+            // The reason (it may name server paths) goes to the log, not to the caller.
+            response = APIError(.serviceUnavailable, code: "ServiceUnavailable", message: "The service is temporarily unavailable. Retry the call later.",
+                                headers: [.retryAfter: "1"]).response()
         } catch let error as any HTTPResponseError {
             var r = APIError(error.status, code: Self.code(for: error.status), message: Self.message(for: error))
             if let e = error as? HTTPError { r.headers = e.headers }

@@ -75,6 +75,16 @@ public struct MercatoConfiguration: Sendable {
             guard let v = environment[key], !v.isEmpty else { return nil }
             return v
         }
+        /// A yes/no variable: 1/true/yes/on or 0/false/no/off; anything else is an error, not a silent default.
+        func flag(_ key: String) throws -> Bool? {
+            try env(key).map { value in
+                switch value.lowercased() {
+                case "1", "true", "yes", "on": return true
+                case "0", "false", "no", "off": return false
+                default: throw DomainError.invalid(field: key, reason: "'\(value)' is not true or false")
+                }
+            }
+        }
         let host = host ?? env("MERCATO_HOST") ?? "127.0.0.1"
         let portValue: Int
         if let port { portValue = port } else if let p = env("MERCATO_PORT") {
@@ -87,13 +97,7 @@ public struct MercatoConfiguration: Sendable {
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
             throw DomainError.invalid(field: "log-level", reason: "'\(levelName)' is not one of trace, debug, info, notice, warning, error, critical")
         }
-        let contributor = try contributorRoles ?? env("MERCATO_CONTRIBUTOR_ROLES").map { value -> Bool in
-            switch value.lowercased() {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off": return false
-            default: throw DomainError.invalid(field: "MERCATO_CONTRIBUTOR_ROLES", reason: "'\(value)' is not true or false")
-            }
-        } ?? false
+        let contributor = try contributorRoles ?? flag("MERCATO_CONTRIBUTOR_ROLES") ?? false
         let cert = tlsCertificate ?? env("MERCATO_TLS_CERT")
         let key = tlsKey ?? env("MERCATO_TLS_KEY")
         guard (cert == nil) == (key == nil) else {
@@ -107,32 +111,20 @@ public struct MercatoConfiguration: Sendable {
         guard let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw DomainError.invalid(field: "base-url", reason: "'\(base)' is not an http(s) URL")
         }
-        let workers = try env("MERCATO_WORKERS").map { value -> Bool in
-            switch value.lowercased() {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off": return false
-            default: throw DomainError.invalid(field: "MERCATO_WORKERS", reason: "'\(value)' is not true or false")
-            }
-        } ?? true
+        let workers = try flag("MERCATO_WORKERS") ?? true
         var configuration = MercatoConfiguration(host: host, port: portValue, database: location, baseURL: base, logLevel: level,
                                     metricsToken: metricsToken ?? env("MERCATO_METRICS_TOKEN"),
                                     rolePolicy: RolePolicy(contributorRolesEnabled: contributor),
                                     tlsCertificatePath: cert, tlsKeyPath: key)
         configuration.runWorkers = workers
-        configuration.sandbox = try env("MERCATO_SANDBOX").map { value -> Bool in
-            switch value.lowercased() {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off": return false
-            default: throw DomainError.invalid(field: "MERCATO_SANDBOX", reason: "'\(value)' is not true or false")
-            }
-        } ?? true
+        configuration.sandbox = try flag("MERCATO_SANDBOX") ?? true
         if let rounds = env("MERCATO_PASSWORD_ROUNDS") {
             guard let n = Int(rounds), n >= 1000, n <= 10_000_000 else {
                 throw DomainError.invalid(field: "MERCATO_PASSWORD_ROUNDS", reason: "'\(rounds)' is not a whole number from 1000 to 10000000")
             }
             configuration.passwordRounds = n
         }
-        configuration.benchRoutes = env("MERCATO_BENCH_ROUTES").map { ["1", "true", "yes", "on"].contains($0.lowercased()) } ?? false
+        configuration.benchRoutes = try flag("MERCATO_BENCH_ROUTES") ?? false
         return configuration
     }
 }

@@ -36,6 +36,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
     private var state = State.idle
     private let finished = DispatchSemaphore(value: 0)
     private var committed = 0
+    private var fileLock: UsageWriterLock?
 
     /// Transactions committed so far.
     var commits: Int { condition.withLock { committed } }
@@ -50,6 +51,23 @@ final class SQLiteUsageWriter: @unchecked Sendable {
         self.checkpointer = WALCheckpointer(path: path, thresholdPages: checkpointPages)
     }
 
+    /// Takes the lock file now rather than at the first usage event, so that a second `mercato serve` on the same file
+    /// stops at start with the reason instead of answering every usage event 503. Idempotent.
+    func claim() throws {
+        try condition.withLock {
+            guard state != .stopped else { throw Self.stoppedError }
+            try takeLock()
+        }
+    }
+
+    /// Called with `condition` held (by `claim`, and by the writer thread before it opens its connection, also while
+    /// it drains the queue after `stop()`).
+    private func takeLock() throws {
+        if fileLock == nil { fileLock = try UsageWriterLock(path: path) }
+    }
+
+    private static let stoppedError = ServiceUnavailable(reason: "the usage writer has stopped (the database is closing)")
+
     /// Stores `records` in the next commit; per record nil (stored) or the record already holding its key.
     func insert(_ records: [UsageRecord]) async throws -> [UsageRecord?] {
         if records.isEmpty { return [] }
@@ -58,7 +76,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
             switch state {
             case .stopped:
                 condition.unlock()
-                continuation.resume(throwing: SQLiteUsageWriterError.stopped)
+                continuation.resume(throwing: Self.stoppedError)
                 return
             case .idle:
                 state = .running
@@ -82,6 +100,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
         condition.signal()
         condition.unlock()
         if wasRunning { finished.wait() }
+        condition.withLock { fileLock = nil }
         checkpointer.stop()
     }
 
@@ -98,7 +117,10 @@ final class SQLiteUsageWriter: @unchecked Sendable {
             let records = jobs.count == 1 ? jobs[0].records : jobs.flatMap(\.records)
             let result: Result<[UsageRecord?], any Error>
             do {
-                if connection == nil { connection = try UsageConnection(path: path, keyHash: keyHash, checkpointer: checkpointer) }
+                if connection == nil {
+                    try condition.withLock { try takeLock() }
+                    connection = try UsageConnection(path: path, keyHash: keyHash, checkpointer: checkpointer)
+                }
                 gate.acquireBlocking()
                 defer { gate.release() }
                 result = .success(try connection!.write(records))
@@ -124,17 +146,31 @@ final class SQLiteUsageWriter: @unchecked Sendable {
 }
 
 enum SQLiteUsageWriterError: Error, CustomStringConvertible {
-    case stopped
     case sqlite(String, Int32, String)
-    case locked(String)
 
     var description: String {
         switch self {
-        case .stopped: "the usage writer has stopped (the database is closing)"
-        case let .locked(path): "another process writes the usage events of \(path) (only one mercato process may serve an SQLite database; use PostgreSQL for replicas)"
         case let .sqlite(step, code, message): "SQLite \(step) failed (\(code)): \(message)"
         }
     }
+}
+
+/// The flock on `<database>-usage.lock`: one usage writer per database file, across processes, because the key
+/// index is only complete if nobody else inserts usage rows. Closing the descriptor (deinit) releases it.
+private final class UsageWriterLock {
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        let lockPath = path + "-usage.lock"
+        descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw SQLiteUsageWriterError.sqlite("open lock file", errno, lockPath) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw ServiceUnavailable(reason: "another process writes the usage events of \(path) (only one mercato process may serve an SQLite database; use PostgreSQL for replicas)")
+        }
+    }
+
+    deinit { close(descriptor) }
 }
 
 /// The writer's connection and its prepared statements (used from the writer thread only).
@@ -144,25 +180,16 @@ private final class UsageConnection {
     private let byRowid: OpaquePointer
     private let byKey: OpaquePointer
     private let hourKeys: OpaquePointer
-    private let lock: Int32
     private var keys: UsageKeyIndex
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     init(path: String, keyHash: @escaping @Sendable (String, String) -> UInt64, checkpointer: WALCheckpointer) throws {
         keys = UsageKeyIndex(hash: keyHash)
-        // One usage writer per database file, across processes: the key index is only complete if nobody else inserts.
-        lock = open(path + "-usage.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard lock >= 0 else { throw SQLiteUsageWriterError.sqlite("open lock file", errno, path + "-usage.lock") }
-        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            close(lock)
-            throw SQLiteUsageWriterError.locked(path)
-        }
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let rc = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
         guard rc == SQLITE_OK, let handle else {
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
-            close(lock)
             throw SQLiteUsageWriterError.sqlite("open", rc, path)
         }
         db = handle
@@ -184,7 +211,6 @@ private final class UsageConnection {
         } catch {
             for s in prepared { sqlite_nio_sqlite3_finalize(s) }
             sqlite_nio_sqlite3_close_v2(handle)
-            close(lock)
             throw error
         }
         insert = prepared[0]
@@ -196,7 +222,6 @@ private final class UsageConnection {
     deinit {
         for s in [insert, byRowid, byKey, hourKeys] { sqlite_nio_sqlite3_finalize(s) }
         sqlite_nio_sqlite3_close_v2(db)
-        close(lock) // releases the flock
     }
 
     private static func error(_ db: OpaquePointer, _ step: String, _ rc: Int32) -> SQLiteUsageWriterError {

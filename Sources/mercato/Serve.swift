@@ -33,6 +33,12 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "mercato")
         logger.logLevel = configuration.logLevel
         let env = try await MercatoEnvironment.open(configuration, logger: logger, metrics: registry)
+        do {
+            try env.db.claimUsageWriter()
+        } catch {
+            try? await env.close()
+            throw error
+        }
         logger.info("starting", metadata: ["database": "\(configuration.database)", "baseURL": "\(configuration.baseURL)"])
         do {
             try await buildApplication(environment: env).runService()

@@ -29,9 +29,19 @@ struct ConfigurationTests {
     @Test("bad values are refused with the setting named", arguments: [
         ["MERCATO_PORT": "eighty"], ["MERCATO_PORT": "70000"], ["MERCATO_LOG_LEVEL": "loud"],
         ["MERCATO_DATABASE_URL": "mysql://x"], ["MERCATO_CONTRIBUTOR_ROLES": "maybe"], ["MERCATO_BASE_URL": "ftp://x"],
+        ["MERCATO_WORKERS": "sometimes"], ["MERCATO_SANDBOX": "2"], ["MERCATO_BENCH_ROUTES": "yes please"],
     ])
     func badValues(_ env: [String: String]) {
         #expect(throws: DomainError.self) { try MercatoConfiguration.resolve(environment: env) }
+    }
+
+    @Test("yes/no settings take 1/true/yes/on and 0/false/no/off in any case")
+    func flags() throws {
+        for (value, expected) in [("1", true), ("TRUE", true), ("yes", true), ("On", true),
+                                  ("0", false), ("False", false), ("NO", false), ("off", false)] {
+            let c = try MercatoConfiguration.resolve(environment: ["MERCATO_SANDBOX": value, "MERCATO_BENCH_ROUTES": value, "MERCATO_WORKERS": value])
+            #expect(c.sandbox == expected && c.benchRoutes == expected && c.runWorkers == expected, "\(value)")
+        }
     }
 
     @Test("database locations parse, and passwords are masked when printed")

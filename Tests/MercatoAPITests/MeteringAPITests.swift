@@ -5,6 +5,7 @@ import HummingbirdTesting
 import MercatoAPI
 import MercatoApp
 import MercatoCore
+import MercatoStorage
 import MercatoTestSupport
 import Testing
 
@@ -287,6 +288,27 @@ struct MeteringAPITests {
             #expect(stored.count == 200)
             let commits = await env.metering.commits()
             #expect(commits > 0 && commits < 200)
+        }
+    }
+
+    @Test("while another process holds the SQLite usage writer, usage events answer 503 with Retry-After; afterwards they are stored")
+    func writerHeldElsewhere() async throws {
+        try await withTestEnvironment(.sqlite, clock: ManualClock(Self.start)) { env in
+            let w = try await world(env)
+            let other = try await Database.open(env.db.location, logger: .init(label: "other"))
+            try other.claimUsageWriter()
+            try await buildApplication(environment: env).test(.router) { client in
+                try await client.execute(uri: "/api/usageEvent?api-version=2018-08-31", method: .post, headers: w.auth,
+                                         body: ByteBuffer(string: Self.event(w.active, "2026-06-10T11:15:00"))) { r in
+                    #expect(r.status == .serviceUnavailable && r.headers[.retryAfter] == "1")
+                    let error = object(r)
+                    #expect(error["code"] as? String == "ServiceUnavailable")
+                    #expect((error["message"] as? String)?.contains(".sqlite") == false) // no server paths to the caller
+                }
+                try await other.close()
+                let (status, body, _) = try await post(client, w, Self.event(w.active, "2026-06-10T11:15:00"))
+                #expect(status == .ok && body["status"] as? String == "Accepted") // the refused event was not stored
+            }
         }
     }
 }

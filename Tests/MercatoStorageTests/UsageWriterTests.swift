@@ -140,15 +140,37 @@ struct UsageWriterTests {
         do {
             _ = try await second.insert([Self.record(2)])
             Issue.record("the second writer stored an event")
-        } catch {
-            #expect("\(error)".contains("another process writes the usage events"))
+        } catch let error as ServiceUnavailable {
+            #expect(error.reason.contains("another process writes the usage events"))
         }
+        #expect(throws: ServiceUnavailable.self) { try second.claim() }
         second.stop()
         try await db.close()
         // Once the first has closed, a new one may write.
         let reopened = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
         #expect(try await #require(reopened.usageWriter).insert([Self.record(2)]) == [nil])
         try await reopened.close()
+    }
+
+    @Test("claimUsageWriter takes the lock before any event (a second server stops at start); stop() releases it")
+    func claimAtStart() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        let first = try await Self.openMigrated(path)
+        try first.claimUsageWriter()
+        try first.claimUsageWriter() // idempotent
+        let second = try await Database.open(.sqlite(path: path), logger: .init(label: "test"))
+        #expect(throws: ServiceUnavailable.self) { try second.claimUsageWriter() }
+        // The claim holds across the first writer's events, and the refused one holds nothing.
+        #expect(try await #require(first.usageWriter).insert([Self.record(1)]) == [nil])
+        #expect(throws: ServiceUnavailable.self) { try second.claimUsageWriter() }
+        try await first.close()
+        try second.claimUsageWriter()
+        let again = try await #require(second.usageWriter).insert([Self.record(1)])
+        #expect(again.count == 1 && again[0]?.usageEventId == "e1") // a duplicate: the first writer's row holds the key
+        try await second.close()
+        // A closed database's writer refuses to start again.
+        #expect(throws: ServiceUnavailable.self) { try second.claimUsageWriter() }
     }
 
     @Test("the key index keeps at most maxKeys keys, dropping the oldest hours but never the hour being written")

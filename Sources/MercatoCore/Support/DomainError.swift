@@ -22,3 +22,11 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// The service cannot take the request now, through no fault of the caller (the database is closing, another
+/// process holds the store): 503 with Retry-After on /api. Not a `DomainError`: nothing about the request is wrong.
+public struct ServiceUnavailable: Error, Equatable, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
