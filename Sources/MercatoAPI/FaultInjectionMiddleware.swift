@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MercatoCore
-import NIOConcurrencyHelpers
 
 /// Applies the calling publisher's API fault rules (after authentication, so only its own traffic is affected):
 /// answer 429/500/503 or add latency for the configured share of matching calls. Rules are cached for a second.
@@ -12,8 +11,10 @@ public struct FaultInjectionMiddleware: RouterMiddleware {
     let ids: any IDGenerator
     let cache: RuleCache
 
+    /// The API-scope rules of every publisher, re-read every second (one request reloads; the others use the
+    /// previous second's rules meanwhile). Changing a rule invalidates it at once in this process.
     public final class RuleCache: Sendable {
-        let state = NIOLockedValueBox<(rules: [FaultRule], loaded: UInt64)>(([], 0))
+        let rules = RefreshingCache<Int, [FaultRule]>(maxAge: 1)
         public init() {}
     }
 
@@ -24,15 +25,12 @@ public struct FaultInjectionMiddleware: RouterMiddleware {
     }
 
     func rules() async throws -> [FaultRule] {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let cached = cache.state.withLockedValue { $0 }
-        if now - cached.loaded < 1_000_000_000 && cached.loaded != 0 { return cached.rules }
-        let fresh = try await faults.rules(publisherId: nil).filter { $0.scope == .api }
-        cache.state.withLockedValue { $0 = (fresh, now) }
-        return fresh
+        try await cache.rules.value(for: 0, now: Date()) {
+            try await faults.rules(publisherId: nil).filter { $0.scope == .api }
+        }
     }
 
-    public func invalidate() { cache.state.withLockedValue { $0 = ([], 0) } }
+    public func invalidate() { cache.rules.invalidate() }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let publisherId = context.principal?.publisherId, !request.uri.path.hasPrefix("/api/admin") else { return try await next(request, context) }

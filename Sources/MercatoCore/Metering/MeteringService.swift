@@ -31,33 +31,10 @@ public struct MeteringService: Sendable {
     /// subscriptions themselves come from the repository's read cache, which follows the change feed.
     final class ResourceCache: @unchecked Sendable {
         let lock = NSLock()
-        var plans: [String: ([String: Set<String>], Date)] = [:]
         var azureIds: [String: String] = [:]
-
-        var refreshing: Set<String> = []
-
-        /// The cached plans while fresh (5 s). When stale, one caller is told to reload (nil) and the others keep the
-        /// stale value meanwhile, so concurrent requests do not all decode the offer at once.
-        func plans(_ key: String, now: Date) -> [String: Set<String>]? {
-            lock.withLock {
-                guard let (p, at) = plans[key] else { return nil }
-                if now.timeIntervalSince(at) < 5 && now >= at { return p }
-                if refreshing.contains(key) { return p }
-                refreshing.insert(key)
-                return nil
-            }
-        }
-
-        func refreshFailed(_ key: String) {
-            _ = lock.withLock { refreshing.remove(key) }
-        }
-
-        func store(plans key: String, _ p: [String: Set<String>], now: Date) {
-            lock.withLock {
-                plans[key] = (p, now)
-                refreshing.remove(key)
-            }
-        }
+        /// Per "publisher/offer": the enabled dimensions of each plan, for 5 s; when stale, one request reloads and
+        /// the others keep the stale value meanwhile, so concurrent requests do not all decode the offer at once.
+        let plans = RefreshingCache<String, [String: Set<String>]>(maxAge: 5)
 
         func azureId(tenant: String, derive: () -> String) -> String {
             if let id = lock.withLock({ azureIds[tenant] }) { return id }
@@ -87,21 +64,14 @@ public struct MeteringService: Sendable {
 
     /// The enabled dimensions of each plan of an offer (preview and live), cached for a few seconds.
     func planDimensions(publisherId: String, offerId: String, now: Date) async throws -> [String: Set<String>] {
-        let key = "\(publisherId)/\(offerId)"
-        if let plans = cache.plans(key, now: now) { return plans }
-        let offer: OfferRecord?
-        do {
-            offer = try await catalog.offer(publisherId: publisherId, offerId: offerId)
-        } catch {
-            cache.refreshFailed(key)
-            throw error
+        try await cache.plans.value(for: "\(publisherId)/\(offerId)", now: now) {
+            let offer = try await catalog.offer(publisherId: publisherId, offerId: offerId)
+            var map: [String: Set<String>] = [:]
+            for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
+                for plan in slot.plans { map[plan.id, default: []].formUnion(plan.dimensions.filter(\.enabled).map(\.dimensionId)) }
+            }
+            return map
         }
-        var map: [String: Set<String>] = [:]
-        for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
-            for plan in slot.plans { map[plan.id, default: []].formUnion(plan.dimensions.filter(\.enabled).map(\.dimensionId)) }
-        }
-        cache.store(plans: key, map, now: now)
-        return map
     }
 
     /// A managed application named by `resourceId` (its resourceUsageId) or `resourceUri` (its resource ID).
