@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import MercatoApp
 import MercatoCore
 @testable import MercatoStorage
@@ -61,6 +62,34 @@ struct UsageWriterTests {
             let events = try await env.db.sql.raw("SELECT COUNT(*) AS n FROM usage_events WHERE hour >= 600000").first()?.decode(column: "n", as: Int.self)
             #expect(probes == 20 && events == 400)
         }
+    }
+
+    @Test("the gate lets the usage writer ahead of queued general writers, but not twice in a row while one waits")
+    func gatePolicy() async throws {
+        let gate = WriteGate()
+        let log = NIOLockedValueBox<[String]>([])
+        func until(_ condition: @escaping () -> Bool) async throws {
+            for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(2)) }
+            #expect(condition())
+        }
+        await gate.acquire() // A general writer holds the gate.
+        let b = Task { await gate.acquire(); log.withLockedValue { $0.append("B") }; gate.release() }
+        try await until { gate.waiting.general == 1 }
+        let c = Task { await gate.acquire(); log.withLockedValue { $0.append("C") }; gate.release() }
+        try await until { gate.waiting.general == 2 }
+        let holdU1 = DispatchSemaphore(value: 0)
+        Thread { gate.acquireBlocking(); log.withLockedValue { $0.append("U1") }; holdU1.wait(); gate.release() }.start()
+        try await until { gate.waiting.usage == 1 }
+        gate.release() // A is done: the usage writer goes before B and C.
+        try await until { log.withLockedValue { $0 } == ["U1"] }
+        Thread { gate.acquireBlocking(); log.withLockedValue { $0.append("U2") }; gate.release() }.start()
+        try await until { gate.waiting.usage == 1 }
+        holdU1.signal() // U1 is done: B next (not U2 twice in a row), then U2, then C.
+        await b.value
+        await c.value
+        try await until { log.withLockedValue { $0.count } == 4 }
+        #expect(log.withLockedValue { $0 } == ["U1", "B", "U2", "C"])
+        #expect(gate.waiting.general == 0 && gate.waiting.usage == 0)
     }
 
     @Test("closing the database writes what was queued, then refuses")
