@@ -92,6 +92,23 @@ struct UsageWriterTests {
         #expect(gate.waiting.general == 0 && gate.waiting.usage == 0)
     }
 
+    @Test("a gate that never opens (hand-off after hand-off) serves thousands of waiters once each and then opens")
+    func gateUnderSteadyLoad() async throws {
+        let gate = WriteGate()
+        let served = NIOLockedValueBox<Int>(0)
+        await gate.acquire()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<3000 { group.addTask { await gate.acquire(); served.withLockedValue { $0 += 1 }; gate.release() } }
+            for _ in 0..<2000 where gate.waiting.general < 3000 { try await Task.sleep(for: .milliseconds(2)) }
+            #expect(gate.waiting.general == 3000)
+            gate.release() // from here on every release hands over (the served prefix of the queue is dropped on the way)
+            try await group.waitForAll()
+        }
+        #expect(served.withLockedValue { $0 } == 3000 && gate.waiting.general == 0)
+        await gate.acquire() // open again: no waiting
+        gate.release()
+    }
+
     @Test("closing the database writes what was queued, then refuses")
     func stopDrains() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("usage-writer-\(UUID().uuidString).sqlite").path
