@@ -103,13 +103,13 @@ public final class Database: Sendable {
     /// `FOR UPDATE` where the dialect has row locks (PostgreSQL); SQLite's transactions are already exclusive.
     public var forUpdate: String { kind == .postgres ? " FOR UPDATE" : "" }
 
-    /// Whether the database answers.
     /// For the process that serves the database: on SQLite, take the usage writer's lock file now, so a second server
     /// on the same file fails at start with the reason (`ServiceUnavailable`). Nothing to do on PostgreSQL.
     public func claimUsageWriter() throws {
         try usageWriter?.claim()
     }
 
+    /// Whether the database answers.
     public func ping() async -> Bool {
         do {
             try await sql.raw("SELECT 1").run()
