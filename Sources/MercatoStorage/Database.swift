@@ -87,7 +87,7 @@ public final class Database: Sendable {
     public func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         // A write transaction holds the database's write lock across all its awaits. At the callers' priority, every
         // await queues behind the reads on the concurrency pool, so under a read-heavy load one transaction held the
-        // lock for tens of milliseconds and every other writer waited (docs/architecture.md, "WriteGate"). At high
+        // lock for tens of milliseconds and every other writer waited (docs/architecture.md, "Usage events on SQLite"). At high
         // priority its jobs go to their own queue. It runs to the end even if the caller is cancelled: a transaction
         // either commits or rolls back, never stops halfway.
         try await Task(priority: .high) { try await self.transaction(body) }.value
