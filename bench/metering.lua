@@ -37,9 +37,11 @@ local function event(i)
 end
 
 function request()
-  -- Disjoint key ranges (2000 subscriptions x 30 dimensions x 23 hours = 1.38M keys): single events per thread in
-  -- [t * 150k, ...), batches in [300k + t * 500k, ...), so a batch run never repeats a single run's keys.
-  local base = mode == "single" and tid * 150000 or 300000 + tid * 500000
+  -- Disjoint key ranges over all K = subscriptions x dims x 23 hours keys: single events per thread in
+  -- [t * K/10, ...), batches in [K/5 + t * 2K/5, ...). A run that sends more than its range wraps into keys already
+  -- used, and those events are answered Duplicate: "accepted events" below counts only the Accepted ones.
+  local k = #subs * dims * 23
+  local base = mode == "single" and math.floor(tid * k / 10) or math.floor(k / 5 + tid * 2 * k / 5)
   if mode == "single" then
     counter = counter + 1
     return wrk.format(nil, "/api/usageEvent?api-version=2018-08-31", nil, event(base + counter))
@@ -52,7 +54,17 @@ function request()
   return wrk.format(nil, "/api/batchUsageEvent?api-version=2018-08-31", nil, '{"request":[' .. table.concat(parts, ",") .. ']}')
 end
 
-local statuses = {}
+-- Events the server answered Accepted (a single event's 200, or each Accepted item of a batch's 200).
+accepted = 0
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  if status == 200 then
+    local _, n = body:gsub('"status":"Accepted"', "")
+    accepted = accepted + n
+  end
+end
+
+function done(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + (tonumber(t:get("accepted")) or 0) end
+  io.write(string.format("accepted events: %d in %.2fs\n", total, summary.duration / 1e6))
 end
