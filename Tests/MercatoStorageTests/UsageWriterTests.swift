@@ -111,8 +111,8 @@ struct UsageWriterTests {
 
     @Test("closing the database writes what was queued, then refuses")
     func stopDrains() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("usage-writer-\(UUID().uuidString).sqlite").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
         let db = try await Self.openMigrated(path)
         let writer = try #require(db.usageWriter)
         async let pending = writer.insert((0..<50).map { Self.record($0, resource: "s\($0)") })
