@@ -139,6 +139,13 @@ final class SQLiteUsageWriter: @unchecked Sendable {
             case let .failure(error):
                 for job in jobs { job.continuation.resume(throwing: error) }
             }
+            // After the answers, before the next transaction: the WAL starts over only if that transaction begins with
+            // every frame copied back (WALCheckpointer). Requests arriving meanwhile wait for one short copy.
+            if let connection, checkpointer.catchUpDue() {
+                gate.acquireBlocking()
+                connection.catchUp()
+                gate.release()
+            }
         }
         connection = nil
         finished.signal()
@@ -231,6 +238,12 @@ private final class UsageConnection {
     private static func exec(_ db: OpaquePointer, _ sql: String) throws {
         let rc = sqlite_nio_sqlite3_exec(db, sql, nil, nil, nil)
         guard rc == SQLITE_OK else { throw error(db, sql, rc) }
+    }
+
+    /// Copies the WAL's remaining frames into the database (PASSIVE: a reader's snapshot or a concurrent checkpoint
+    /// may leave some; the next catch-up retries, so the result is not an error).
+    func catchUp() {
+        _ = sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
 
     /// One transaction: every record inserted (or found to be a duplicate), then COMMIT.

@@ -247,4 +247,33 @@ struct UsageWriterTests {
         #expect(count == 5)
         try await db.close()
     }
+
+    @Test("under a steady stream of commits the WAL starts over instead of growing: the writer finishes the background checkpoint itself")
+    func walStaysBounded() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        let db = try await Self.openMigrated(path)
+        let threshold: Int32 = 64
+        let writer = SQLiteUsageWriter(path: path, gate: try #require(db.writeGate), checkpointPages: threshold)
+        // 16 callers keep the writer busy (a queue behind every commit), so a background checkpoint never sees the
+        // last frame: before this fix the WAL only grew, about 3 pages per commit.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for t in 0..<16 {
+                group.addTask {
+                    for i in 0..<250 { _ = try await writer.insert([Self.record(t * 1_000 + i, resource: "s\(t)-\(i)")]) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let commits = writer.commits
+        let walBytes = try #require(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+        let walPages = walBytes / (4_096 + 24)
+        // The hard cap is 4 × threshold pages; one commit and one background checkpoint's worth of frames may come on top.
+        #expect(walPages < 6 * Int(threshold), "WAL \(walPages) pages after \(commits) commits")
+        #expect(commits > 100 && writer.checkpointer.checkpoints > 0 && writer.checkpointer.restarts > 0)
+        writer.stop()
+        let count = try await db.sql.raw("SELECT COUNT(*) AS n FROM usage_events").first()?.decode(column: "n", as: Int.self)
+        #expect(count == 4_000)
+        try await db.close()
+    }
 }
