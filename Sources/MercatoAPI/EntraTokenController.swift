@@ -90,7 +90,7 @@ public struct EntraTokenController: Sendable {
         let t: String
         if let tenant = try await accounts.repository.findTenant(tenantParam) {
             t = tenant.id
-        } else if UUID(uuidString: tenantParam) != nil {
+        } else if GUIDText.isWellFormed(tenantParam) {
             t = tenantParam.lowercased()
         } else {
             return try entraError(EntraError(status: 400, error: "invalid_tenant", code: 90002,
@@ -140,7 +140,7 @@ public struct EntraTokenController: Sendable {
     func jwks(_ context: MercatoRequestContext) async throws -> Response {
         let tenantParam = context.parameters.get("tenant") ?? ""
         // Keys are the same for every tenant (as Entra's are); unknown tenants are refused except "common".
-        if tenantParam != "common", UUID(uuidString: tenantParam) == nil, try await accounts.repository.findTenant(tenantParam) == nil {
+        if tenantParam != "common", !GUIDText.isWellFormed(tenantParam), try await accounts.repository.findTenant(tenantParam) == nil {
             return try entraError(EntraError(status: 400, error: "invalid_tenant", code: 90002,
                                              description: "Tenant '\(tenantParam)' not found."), context)
         }

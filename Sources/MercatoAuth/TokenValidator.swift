@@ -130,7 +130,7 @@ public struct TokenValidator: Sendable {
         guard audiences.contains(claims.aud.lowercased()) else { throw TokenRejection.invalid("audience '\(claims.aud)' is not accepted") }
         guard claims.exp > now - skew else { throw TokenRejection.invalid("the token expired at \(claims.exp)") }
         guard claims.nbf <= now + skew else { throw TokenRejection.invalid("the token is not valid before \(claims.nbf)") }
-        guard let tid = claims.tid?.lowercased(), UUID(uuidString: tid) != nil else { throw TokenRejection.invalid("the token has no tenant (tid)") }
+        guard let tid = claims.tid?.lowercased(), GUIDText.isWellFormed(tid) else { throw TokenRejection.invalid("the token has no tenant (tid)") }
         guard claims.iss == EntraConventions.v1Issuer(tenantId: tid) || claims.iss == EntraConventions.v2Issuer(tenantId: tid) else {
             throw TokenRejection.invalid("issuer '\(claims.iss)' does not match tenant \(tid)")
         }

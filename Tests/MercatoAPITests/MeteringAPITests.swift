@@ -77,6 +77,8 @@ struct MeteringAPITests {
                     (Self.event(w.active, "yesterday"), "effectiveStartTime"),
                     (Self.event(w.active, "2026-06-10T10:00:00", plan: "gold"), "planId"),
                     (Self.event(w.active, "2026-06-10T10:00:00", quantity: "\"5\""), "quantity"),
+                    // Not a GUID, though Foundation's sscanf-based UUID(uuidString:) takes the sign (GUIDText).
+                    (Self.event("+" + w.active.dropFirst(), "2026-06-10T10:00:00"), "resourceId"),
                     (#"{"quantity":1,"dimension":"emails","effectiveStartTime":"2026-06-10T10:00:00","planId":"silver"}"#, "resourceId"),
                     (#"{"resourceId":"\#(w.active)","resourceUri":"/x","quantity":1,"dimension":"emails","effectiveStartTime":"2026-06-10T10:00:00","planId":"silver"}"#, "resourceId"),
                 ] {

@@ -22,7 +22,7 @@ public enum AudienceCSV {
             let lineNumber = n + 2
             guard idIndex < row.count else { throw DomainError.invalid(field: "csv line \(lineNumber)", reason: "has no ID") }
             let id = row[idIndex].trimmingCharacters(in: .whitespaces).lowercased()
-            guard UUID(uuidString: id) != nil else { throw DomainError.invalid(field: "csv line \(lineNumber)", reason: "'\(id)' is not a GUID") }
+            guard GUIDText.isWellFormed(id) else { throw DomainError.invalid(field: "csv line \(lineNumber)", reason: "'\(id)' is not a GUID") }
             if let typeIndex, typeIndex < row.count {
                 let type = row[typeIndex].trimmingCharacters(in: .whitespaces)
                 let allowed: Set<String> = switch expectedType {

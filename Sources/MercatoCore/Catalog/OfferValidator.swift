@@ -72,7 +72,7 @@ public enum OfferValidator {
         for (i, a) in p.customAmendments.enumerated() {
             if a.terms.isEmpty { v.add(.properties, "properties.customAmendments[\(i)].terms", "is required") }
             if a.tenantIds.count > 20 { v.add(.properties, "properties.customAmendments[\(i)].tenantIds", "at most 20 tenant IDs per amendment") }
-            for (j, t) in a.tenantIds.enumerated() where UUID(uuidString: t) == nil {
+            for (j, t) in a.tenantIds.enumerated() where !GUIDText.isWellFormed(t) {
                 v.add(.properties, "properties.customAmendments[\(i)].tenantIds[\(j)]", "'\(t)' is not a tenant ID (GUID)")
             }
         }
@@ -139,7 +139,7 @@ public enum OfferValidator {
         for (i, m) in o.previewAudience.enumerated() {
             if o.type == .saas || o.type.stores == [.appSource] {
                 if (try? AccountRules.validateEmail(m.id)) == nil { v.add(.previewAudience, "previewAudience[\(i)].id", "'\(m.id)' is not an e-mail address or UPN") }
-            } else if UUID(uuidString: m.id) == nil {
+            } else if !GUIDText.isWellFormed(m.id) {
                 v.add(.previewAudience, "previewAudience[\(i)].id", "'\(m.id)' is not an Azure subscription ID (GUID)")
             }
         }
@@ -152,8 +152,8 @@ public enum OfferValidator {
             checkURL(t.landingPageURL, "technicalConfiguration.landingPageURL", &v, page: .technicalConfiguration, httpsOnly: true, allowLoopbackHTTP: o.isSandbox)
             if t.landingPageURL.contains("#") { v.add(.technicalConfiguration, "technicalConfiguration.landingPageURL", "must not contain '#'") }
             checkURL(t.connectionWebhookURL, "technicalConfiguration.connectionWebhookURL", &v, page: .technicalConfiguration, httpsOnly: true, allowLoopbackHTTP: o.isSandbox)
-            if UUID(uuidString: t.aadTenantId) == nil { v.add(.technicalConfiguration, "technicalConfiguration.aadTenantId", "must be a GUID") }
-            if UUID(uuidString: t.aadAppId) == nil { v.add(.technicalConfiguration, "technicalConfiguration.aadAppId", "must be a GUID") }
+            if !GUIDText.isWellFormed(t.aadTenantId) { v.add(.technicalConfiguration, "technicalConfiguration.aadTenantId", "must be a GUID") }
+            if !GUIDText.isWellFormed(t.aadAppId) { v.add(.technicalConfiguration, "technicalConfiguration.aadAppId", "must be a GUID") }
         }
 
         // Dimensions and plans (spec-portal §3)
@@ -247,7 +247,7 @@ public enum OfferValidator {
         if plan.visibility == .private {
             if !o.type.supportsPrivatePlans { v.add(.planOverview, "\(f).visibility", "\(o.type.rawValue) offers have no private plans") }
             if plan.privateAudience.count > maxPrivateAudience { v.add(.planOverview, "\(f).privateAudience", "at most \(maxPrivateAudience) entries") }
-            for (j, a) in plan.privateAudience.enumerated() where UUID(uuidString: a.id) == nil {
+            for (j, a) in plan.privateAudience.enumerated() where !GUIDText.isWellFormed(a.id) {
                 v.add(.planOverview, "\(f).privateAudience[\(j)].id", "'\(a.id)' is not a \(o.type.privateAudienceKind == .subscription ? "subscription" : "tenant") ID (GUID)")
             }
         } else if !plan.privateAudience.isEmpty {

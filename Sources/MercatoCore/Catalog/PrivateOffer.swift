@@ -158,7 +158,7 @@ public struct PrivateOfferService: Sendable {
         let now = clock.now()
         let name = r.name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw DomainError.invalid(field: "name", reason: "is required, at most 100 characters") }
-        guard UUID(uuidString: r.customerTenantId) != nil else { throw DomainError.invalid(field: "customerTenantId", reason: "must be a tenant ID (GUID)") }
+        guard GUIDText.isWellFormed(r.customerTenantId) else { throw DomainError.invalid(field: "customerTenantId", reason: "must be a tenant ID (GUID)") }
         guard r.discountPercent > 0, r.discountPercent < 100 else { throw DomainError.invalid(field: "discountPercent", reason: "must be above 0 and below 100") }
         guard let start = BillingPeriod(r.startMonth) else { throw DomainError.invalid(field: "startMonth", reason: "must be a month like 2026-12") }
         guard let end = BillingPeriod(r.endMonth) else { throw DomainError.invalid(field: "endMonth", reason: "must be a month like 2027-11") }

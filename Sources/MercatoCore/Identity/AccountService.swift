@@ -276,7 +276,7 @@ public struct AccountService: Sendable {
     }
 
     static func validateGUID(_ value: String, field: String) throws {
-        guard UUID(uuidString: value) != nil else { throw DomainError.invalid(field: field, reason: "must be a GUID") }
+        guard GUIDText.isWellFormed(value) else { throw DomainError.invalid(field: field, reason: "must be a GUID") }
     }
 }
 

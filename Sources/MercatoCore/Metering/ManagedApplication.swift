@@ -80,7 +80,7 @@ public struct ManagedApplicationService: Sendable {
             throw DomainError.invalid(field: "offerId", reason: "'\(offerId)' is a \(live.type.rawValue) offer; only Azure managed applications are deployed")
         }
         guard live.plan(planId) != nil else { throw DomainError.notFound(kind: "plan", id: planId) }
-        guard UUID(uuidString: customerTenantId) != nil else { throw DomainError.invalid(field: "customerTenantId", reason: "must be a GUID") }
+        guard GUIDText.isWellFormed(customerTenantId) else { throw DomainError.invalid(field: "customerTenantId", reason: "must be a GUID") }
         // Azure application names: 3–64 letters, digits, '-', '_' or '.'.
         guard (3...64).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
             throw DomainError.invalid(field: "name", reason: "use 3–64 letters, digits, '-', '_' or '.'")

@@ -70,7 +70,7 @@ public enum MeteringRules {
         if let m = e.malformed { return (.badArgument, m.message, m.field) }
         if e.resourceId != nil && e.resourceUri != nil { return (.badArgument, "Use either resourceId or resourceUri, not both.", "resourceId") }
         guard e.resourceId != nil || e.resourceUri != nil else { return (.badArgument, "The resourceId is required.", "resourceId") }
-        if let id = e.resourceId, UUID(uuidString: id) == nil { return (.badArgument, "The resourceId must be a GUID.", "resourceId") }
+        if let id = e.resourceId, !GUIDText.isWellFormed(id) { return (.badArgument, "The resourceId must be a GUID.", "resourceId") }
         guard let quantity = e.quantity else { return (.badArgument, "The quantity is required.", "quantity") }
         guard let dimension = e.dimension, !dimension.isEmpty else { return (.badArgument, "The dimension is required.", "dimension") }
         guard let planId = e.planId, !planId.isEmpty else { return (.badArgument, "The planId is required.", "planId") }

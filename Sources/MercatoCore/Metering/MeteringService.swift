@@ -100,7 +100,7 @@ public struct MeteringService: Sendable {
 
     /// The subscription ID a resourceUri names (the SaaS form ends in the subscription ID).
     static func subscriptionId(fromUri uri: String) -> String? {
-        guard let last = uri.split(separator: "/").last, UUID(uuidString: String(last)) != nil else { return nil }
+        guard let last = uri.split(separator: "/").last, GUIDText.isWellFormed(last) else { return nil }
         return String(last).lowercased()
     }
 

@@ -75,7 +75,7 @@ public struct SubscriptionCursor: Sendable, Equatable {
     public init?(token: String) {
         guard let bytes = Base64URL.decode(token), let text = String(bytes: bytes, encoding: .utf8) else { return nil }
         let parts = text.split(separator: ":", maxSplits: 1)
-        guard parts.count == 2, let ms = Int64(parts[0]), UUID(uuidString: String(parts[1])) != nil else { return nil }
+        guard parts.count == 2, let ms = Int64(parts[0]), GUIDText.isWellFormed(parts[1]) else { return nil }
         self.created = Date(timeIntervalSince1970: TimeInterval(ms) / 1000)
         self.id = String(parts[1])
     }

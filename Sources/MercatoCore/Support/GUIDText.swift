@@ -1,0 +1,24 @@
+/// Whether text is a GUID in its 36-character form (8-4-4-4-12 hex digits, either case): what `UUID(uuidString:)`
+/// accepts on Linux, without its `sscanf` (a per-request cost on the metering and token paths). Checks only; callers
+/// that need the value still use `UUID`.
+public enum GUIDText {
+    public static func isWellFormed<S: StringProtocol>(_ text: S) -> Bool {
+        var count = 0
+        for byte in text.utf8 {
+            switch count {
+            case 8, 13, 18, 23:
+                guard byte == UInt8(ascii: "-") else { return false }
+            default:
+                guard isHexDigit(byte) else { return false }
+            }
+            count += 1
+            if count > 36 { return false }
+        }
+        return count == 36
+    }
+
+    static func isHexDigit(_ b: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(b)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(b)
+    }
+}
