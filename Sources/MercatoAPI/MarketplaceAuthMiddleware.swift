@@ -18,8 +18,11 @@ public struct MarketplaceAuthMiddleware: RouterMiddleware {
         do {
             let validated = try await validator.validate(authorizationHeader: request.headers[.authorization])
             context.principal = validated.principal
-            context.logger[metadataKey: "publisherId"] = .string(validated.application.publisherId)
-            context.logger[metadataKey: "clientId"] = .string(validated.application.clientId)
+            // One metadata assignment: each subscript set copies the logger's storage and metadata.
+            var metadata = context.logger.handler.metadata
+            metadata["publisherId"] = .string(validated.application.publisherId)
+            metadata["clientId"] = .string(validated.application.clientId)
+            context.logger.handler.metadata = metadata
         } catch let rejection as TokenRejection {
             context.logger.info("bearer token refused", metadata: ["reason": .string(rejection.message)])
             if rejection.isUnauthorized {

@@ -110,10 +110,9 @@ public struct MeteringController: Sendable {
         if bytes.last == UInt8(ascii: ".") { bytes.removeLast() }
         var start = 0
         while start < bytes.count - 1, bytes[start] == UInt8(ascii: "0"), bytes[start + 1] != UInt8(ascii: ".") { start += 1 }
-        var out = negative && !(bytes.count - start == 1 && bytes[start] == UInt8(ascii: "0")) ? "-" : ""
-        out += String(decoding: bytes[start...], as: UTF8.self)
-        if !out.contains(".") { out += ".0" }
-        return out
+        let isZero = bytes.count - start == 1 && bytes[start] == UInt8(ascii: "0")
+        if !bytes[start...].contains(UInt8(ascii: ".")) { bytes += [UInt8(ascii: "."), UInt8(ascii: "0")] } // bytes, not Foundation's String.contains
+        return (negative && !isZero ? "-" : "") + String(decoding: bytes[start...], as: UTF8.self)
     }
 
     static func event(_ r: UsageRecord, status: String, stamp: String? = nil) -> OrderedJSON {

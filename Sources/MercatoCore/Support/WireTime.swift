@@ -17,11 +17,12 @@ public enum WireTime {
     }
 
     static func pad(_ n: Int, _ width: Int, into out: inout [UInt8]) {
-        var digits = [UInt8](repeating: 48, count: width)
+        // In place, right to left (no array per field: every response with a timestamp writes seven of them).
+        let start = out.count
+        out.append(contentsOf: repeatElement(48, count: width))
         var v = n
-        var i = width - 1
-        while i >= 0 { digits[i] = UInt8(48 + v % 10); v /= 10; i -= 1 }
-        out += digits
+        var i = start + width - 1
+        while i >= start { out[i] = UInt8(48 + v % 10); v /= 10; i -= 1 }
     }
 
     /// With 7 fractional digits (100 ns), as the service writes `messageTime`, `created`, `timeStamp`.
