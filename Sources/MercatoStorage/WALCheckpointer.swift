@@ -77,16 +77,24 @@ final class WALCheckpointer: @unchecked Sendable {
         condition.signal()
     }
 
-    /// Whether the usage writer should copy the rest of the WAL now (on its thread, between transactions): a background
-    /// checkpoint has finished and left at most `catchUpFrames` frames, or the WAL reached four times the threshold. A
-    /// finished checkpoint that left more lets the next commit start another.
+    /// Whether the usage writer should copy the rest of the WAL now (on its thread, after each commit, between
+    /// transactions). Takes the news of a finished background checkpoint either way, so the news never outlives the
+    /// commit after it: a finished checkpoint that left more frames lets the next commit start another.
     func catchUpDue() -> Bool {
-        guard walPages >= thresholdPages else { return false }
-        return condition.withLock {
-            let due = (finishedSinceCatchUp && walPages - backfilled <= catchUpFrames) || walPages >= 4 * thresholdPages
+        condition.withLock {
+            let finished = finishedSinceCatchUp
             finishedSinceCatchUp = false
-            return due
+            return Self.catchUpDue(walPages: walPages, threshold: thresholdPages, finished: finished, backfilled: backfilled, catchUpFrames: catchUpFrames)
         }
+    }
+
+    /// Due when the WAL is over the threshold and a background checkpoint of this WAL has just left at most
+    /// `catchUpFrames`, or at four times the threshold regardless. A checkpoint that copied more frames than the WAL now
+    /// holds was of the WAL before it started over: it says nothing about this one.
+    static func catchUpDue(walPages: Int32, threshold: Int32, finished: Bool, backfilled: Int32, catchUpFrames: Int32) -> Bool {
+        guard walPages >= threshold else { return false }
+        if walPages >= 4 * threshold { return true }
+        return finished && backfilled <= walPages && walPages - backfilled <= catchUpFrames
     }
 
     func stop() {

@@ -248,6 +248,19 @@ struct UsageWriterTests {
         try await db.close()
     }
 
+    @Test("the writer catches up only on a small remainder of this WAL, or at four times the threshold")
+    func catchUpDecision() {
+        func due(_ wal: Int32, finished: Bool, backfilled: Int32) -> Bool {
+            WALCheckpointer.catchUpDue(walPages: wal, threshold: 1_000, finished: finished, backfilled: backfilled, catchUpFrames: 256)
+        }
+        #expect(due(1_200, finished: true, backfilled: 1_000))
+        #expect(!due(1_300, finished: true, backfilled: 1_000)) // 300 left: another background round first
+        #expect(!due(1_200, finished: false, backfilled: 1_190))
+        #expect(!due(900, finished: true, backfilled: 880)) // under the threshold
+        #expect(!due(1_100, finished: true, backfilled: 16_000)) // a checkpoint of the WAL before it started over
+        #expect(due(4_000, finished: false, backfilled: 0))
+    }
+
     @Test("under a steady stream of commits the WAL starts over instead of growing: the writer finishes the background checkpoint itself")
     func walStaysBounded() async throws {
         let path = Self.temporaryPath()

@@ -1,6 +1,6 @@
-/// Whether text is a GUID in its 36-character form (8-4-4-4-12 hex digits, either case): what `UUID(uuidString:)`
-/// accepts on Linux, without its `sscanf` (a per-request cost on the metering and token paths). Checks only; callers
-/// that need the value still use `UUID`.
+/// Whether text is a GUID in its 36-character form (8-4-4-4-12 hex digits, either case). `UUID(uuidString:)` on Linux
+/// runs `sscanf` (a per-request cost on the metering and token paths) and also takes signs and blanks inside a field
+/// (GUIDTextTests); this accepts only the strict form. Checks only; callers that need the value still use `UUID`.
 public enum GUIDText {
     public static func isWellFormed<S: StringProtocol>(_ text: S) -> Bool {
         var count = 0
