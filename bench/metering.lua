@@ -55,9 +55,9 @@ function request()
 end
 
 -- Events the server answered Accepted. A single event's 200 is always Accepted (spec-saas §7.1: "the only success
--- status"), so single mode counts 2xx responses in done() and defines no response callback: one per request costs
--- wrk (which shares the 2 cores with the server) a Lua call and a copy of every body. A batch's 200 can hold
--- Duplicates, so batch mode counts its Accepted items.
+-- status"; the others are 4xx), so single mode counts the responses below 400 in done() and defines no response
+-- callback: one per request costs wrk (which shares the 2 cores with the server) a Lua call and a copy of every
+-- body. A batch's 200 can hold Duplicates, so batch mode counts its Accepted items.
 accepted = 0
 if mode ~= "single" then
   function response(status, headers, body)
