@@ -33,6 +33,9 @@ final class WALCheckpointer: @unchecked Sendable {
     let catchUpFrames: Int32 = 256
     private var stopping = false
     private var running = false
+    /// The thread could not open its connection: nobody asks it again (the writer's catch-up at four times the
+    /// threshold keeps the WAL bounded).
+    private var unavailable = false
     private let finished = DispatchSemaphore(value: 0)
     private var completed = 0
     private var restarted = 0
@@ -66,7 +69,7 @@ final class WALCheckpointer: @unchecked Sendable {
         guard pages >= thresholdPages else { return }
         condition.lock()
         defer { condition.unlock() }
-        guard !stopping, !requested, !checkpointing, !finishedSinceCatchUp else { return }
+        guard !stopping, !unavailable, !requested, !checkpointing, !finishedSinceCatchUp else { return }
         requested = true
         if !running {
             running = true
@@ -111,7 +114,8 @@ final class WALCheckpointer: @unchecked Sendable {
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
         if sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil) != SQLITE_OK {
             if let handle { sqlite_nio_sqlite3_close_v2(handle) }
-            handle = nil // no checkpoints from here: the general writer's autocheckpoint still keeps the WAL bounded
+            handle = nil
+            condition.withLock { unavailable = true } // else every commit over the threshold would wake this thread for nothing
         }
         if let handle {
             sqlite_nio_sqlite3_exec(handle, "PRAGMA busy_timeout = 5000", nil, nil, nil)
