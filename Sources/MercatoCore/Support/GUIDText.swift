@@ -9,16 +9,11 @@ public enum GUIDText {
             case 8, 13, 18, 23:
                 guard byte == UInt8(ascii: "-") else { return false }
             default:
-                guard isHexDigit(byte) else { return false }
+                guard Hex.value(byte) != nil else { return false }
             }
             count += 1
             if count > 36 { return false }
         }
         return count == 36
-    }
-
-    static func isHexDigit(_ b: UInt8) -> Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(b)
-            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(b)
     }
 }

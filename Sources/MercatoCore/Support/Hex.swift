@@ -2,6 +2,16 @@
 public enum Hex {
     static let digits = Array("0123456789abcdef".utf8)
 
+    /// The value of one hex digit (either case), or nil for any other byte.
+    @inline(__always) static func value(_ b: UInt8) -> UInt8? {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
     /// `dashBefore`: byte positions preceded by "-" (a UUID's 4, 6, 8, 10).
     public static func lowercase(_ bytes: [UInt8], dashBefore: Set<Int> = []) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2 + dashBefore.count) { out in
