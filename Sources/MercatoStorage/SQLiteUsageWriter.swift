@@ -142,6 +142,7 @@ final class SQLiteUsageWriter: @unchecked Sendable {
             // After the answers, before the next transaction: the WAL starts over only if that transaction begins with
             // every frame copied back (WALCheckpointer). Requests arriving meanwhile wait for one short copy.
             if let connection, checkpointer.catchUpDue() {
+                checkpointer.waitForBackgroundAtCap()
                 gate.acquireBlocking()
                 connection.catchUp()
                 gate.release()

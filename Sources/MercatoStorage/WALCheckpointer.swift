@@ -77,7 +77,7 @@ final class WALCheckpointer: @unchecked Sendable {
             thread.name = "mercato-wal-checkpoint"
             thread.start()
         }
-        condition.signal()
+        condition.broadcast() // broadcast everywhere: the writer thread waits on this condition too (waitForBackgroundAtCap)
     }
 
     /// Whether the usage writer should copy the rest of the WAL now (on its thread, after each commit, between
@@ -100,11 +100,23 @@ final class WALCheckpointer: @unchecked Sendable {
         return finished && backfilled <= walPages && walPages - backfilled <= catchUpFrames
     }
 
+    /// At four times the threshold the writer's catch-up must not lose to a background checkpoint still running (SQLite
+    /// runs one checkpoint at a time and a PASSIVE one that finds another gives up at once): under a loaded CPU the
+    /// background round can take long enough for the WAL to pass the cap by far. So the writer waits for that round to
+    /// end — it commits nothing meanwhile, so the WAL does not grow — and then copies the rest. Called on the writer's
+    /// thread, holding nothing.
+    func waitForBackgroundAtCap() {
+        condition.withLock {
+            guard walPages >= 4 * thresholdPages else { return }
+            while checkpointing && !stopping { condition.wait() }
+        }
+    }
+
     func stop() {
         condition.lock()
         stopping = true
         let wasRunning = running
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
         if wasRunning { finished.wait() }
     }
@@ -144,6 +156,7 @@ final class WALCheckpointer: @unchecked Sendable {
                     finishedSinceCatchUp = true
                     backfilled = copied
                 }
+                condition.broadcast() // a writer waiting at the cap
             }
         }
         if let handle { sqlite_nio_sqlite3_close_v2(handle) }
