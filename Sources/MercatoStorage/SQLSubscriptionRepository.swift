@@ -55,13 +55,23 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
     }
 
     public func subscription(id: String) async throws -> Subscription? {
+        try await cached(id: id)?.subscription
+    }
+
+    public func facts(id: String) async throws -> SubscriptionFacts? {
+        try await cached(id: id)?.facts
+    }
+
+    /// Through the read cache (docs/architecture.md "Hot read path").
+    func cached(id: String) async throws -> SubscriptionCache.Entry? {
         if let watermark = cache.claimSync(now: Date()) { try await syncCache(from: watermark) }
         if let hit = cache.get(id) { return hit }
         let generation = cache.currentGeneration()
         guard let row = try await db.sql.raw("SELECT subscription_json, change_seq FROM subscriptions WHERE id = \(bind: id)").first() else { return nil }
         let s = try Self.decode(Subscription.self, try row.decode(column: "subscription_json", as: String.self))
-        cache.put(s, seq: try row.decode(column: "change_seq", as: Int64.self), generation: generation)
-        return s
+        let entry = SubscriptionCache.Entry(s, seq: try row.decode(column: "change_seq", as: Int64.self))
+        cache.put(entry, generation: generation)
+        return entry
     }
 
     /// Drops cached subscriptions that changed (elsewhere) since the last look at the change feed.
@@ -234,7 +244,17 @@ public struct SQLSubscriptionRepository: SubscriptionRepository {
 final class SubscriptionCache: @unchecked Sendable {
     final class Box: @unchecked Sendable { var value: Subscription? }
     final class SeqBox: @unchecked Sendable { var value: Int64? }
-    struct Entry { var subscription: Subscription; var seq: Int64 }
+    /// Immutable and shared: a hit hands out one reference (the caller copies what it reads).
+    final class Entry: @unchecked Sendable {
+        let subscription: Subscription
+        let seq: Int64
+        let facts: SubscriptionFacts
+        init(_ subscription: Subscription, seq: Int64) {
+            self.subscription = subscription
+            self.seq = seq
+            facts = SubscriptionFacts(subscription)
+        }
+    }
 
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
@@ -251,8 +271,8 @@ final class SubscriptionCache: @unchecked Sendable {
 
     func currentGeneration() -> Int { lock.withLock { generation } }
 
-    func get(_ id: String) -> Subscription? {
-        lock.withLock { entries[id]?.subscription }
+    func get(_ id: String) -> Entry? {
+        lock.withLock { entries[id] }
     }
 
     /// The watermark to read the change feed from, when a look is due and nobody else is looking.
@@ -284,11 +304,12 @@ final class SubscriptionCache: @unchecked Sendable {
     }
 
     /// Stores what a read returned (with the row's change number), unless something newer is known.
-    func put(_ s: Subscription, seq: Int64, generation readGeneration: Int) {
+    func put(_ entry: Entry, generation readGeneration: Int) {
+        let id = entry.subscription.id
         lock.withLock {
-            guard readGeneration == generation, seq >= newest[s.id] ?? -1, seq >= entries[s.id]?.seq ?? -1 else { return }
+            guard readGeneration == generation, entry.seq >= newest[id] ?? -1, entry.seq >= entries[id]?.seq ?? -1 else { return }
             if entries.count > 200_000 { dropAll() }
-            entries[s.id] = Entry(subscription: s, seq: seq)
+            entries[id] = entry
         }
     }
 
@@ -296,7 +317,7 @@ final class SubscriptionCache: @unchecked Sendable {
     func store(_ s: Subscription, seq: Int64) {
         lock.withLock {
             if entries.count > 200_000 { dropAll() }
-            entries[s.id] = Entry(subscription: s, seq: seq)
+            entries[s.id] = Entry(s, seq: seq)
             if seq > newest[s.id] ?? -1 { newest[s.id] = seq }
         }
     }

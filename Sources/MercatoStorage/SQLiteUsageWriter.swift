@@ -272,7 +272,8 @@ private final class UsageConnection {
                 bind(insert, 2, r.resourceId)
                 bind(insert, 3, r.dimension)
                 bind(insert, 4, r.usageEventId)
-                bind(insert, 5, "\(r.quantity)")
+                let plain = PlainDecimal(r.quantityText) // the quantity's text and millionths without Decimal's arithmetic
+                bind(insert, 5, plain?.text ?? "\(r.quantity)")
                 bind(insert, 6, r.quantityText)
                 bind(insert, 7, r.effectiveStartTime)
                 bind(insert, 8, r.effectiveAt.millis)
@@ -282,7 +283,7 @@ private final class UsageConnection {
                 bind(insert, 12, r.messageTime.millis)
                 if let uri = r.resourceUri { bind(insert, 13, uri) } else { sqlite_nio_sqlite3_bind_null(insert, 13) }
                 bind(insert, 14, r.azureSubscriptionId)
-                bind(insert, 15, DailyUsage.micros(r.quantity))
+                bind(insert, 15, plain?.micros ?? DailyUsage.micros(r.quantity))
                 let rc = sqlite_nio_sqlite3_step(insert)
                 sqlite_nio_sqlite3_reset(insert)
                 guard rc == SQLITE_DONE else { throw Self.error(db, "insert", rc) }

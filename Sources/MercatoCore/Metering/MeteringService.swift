@@ -27,23 +27,28 @@ public struct MeteringService: Sendable {
         self.cache = ResourceCache()
     }
 
-    /// Plan dimensions per offer (re-read every 5 s) and the derived Azure subscription IDs per tenant (stable). The
-    /// subscriptions themselves come from the repository's read cache, which follows the change feed.
+    /// Plan dimensions per offer (re-read every 5 s) and the derived names of each subscription's resource (stable).
+    /// The subscriptions themselves come from the repository's read cache, which follows the change feed.
     final class ResourceCache: @unchecked Sendable {
-        let lock = NSLock()
-        var azureIds: [String: String] = [:]
-        /// Per "publisher/offer": the enabled dimensions of each plan, for 5 s; when stale, one request reloads and
-        /// the others keep the stale value meanwhile, so concurrent requests do not all decode the offer at once.
-        let plans = RefreshingCache<String, [String: Set<String>]>(maxAge: 5)
+        struct Names { let azureSubscriptionId: String; let resourceUri: String }
+        struct OfferKey: Hashable, Sendable { let publisherId: String; let offerId: String }
 
-        func azureId(tenant: String, derive: () -> String) -> String {
-            if let id = lock.withLock({ azureIds[tenant] }) { return id }
-            let id = derive()
+        let lock = NSLock()
+        /// Per subscription: its Azure subscription ID (from the beneficiary's tenant, which a subscription never
+        /// changes) and its resource URI, built once instead of per event.
+        var names: [String: Names] = [:]
+        /// Per offer: the enabled dimensions of each plan, for 5 s; when stale, one request reloads and the others
+        /// keep the stale value meanwhile, so concurrent requests do not all decode the offer at once.
+        let plans = RefreshingCache<OfferKey, [String: Set<String>]>(maxAge: 5)
+
+        func names(subscriptionId: String, derive: () -> Names) -> Names {
+            if let known = lock.withLock({ names[subscriptionId] }) { return known }
+            let derived = derive()
             lock.withLock {
-                if azureIds.count > 100_000 { azureIds.removeAll() }
-                azureIds[tenant] = id
+                if names.count > 100_000 { names.removeAll() }
+                names[subscriptionId] = derived
             }
-            return id
+            return derived
         }
     }
 
@@ -64,7 +69,7 @@ public struct MeteringService: Sendable {
 
     /// The enabled dimensions of each plan of an offer (preview and live), cached for a few seconds.
     func planDimensions(publisherId: String, offerId: String, now: Date) async throws -> [String: Set<String>] {
-        try await cache.plans.value(for: "\(publisherId)/\(offerId)", now: now) {
+        try await cache.plans.value(for: ResourceCache.OfferKey(publisherId: publisherId, offerId: offerId), now: now) {
             let offer = try await catalog.offer(publisherId: publisherId, offerId: offerId)
             var map: [String: Set<String>] = [:]
             for slot in [offer?.preview, offer?.live].compactMap({ $0 }) {
@@ -89,13 +94,15 @@ public struct MeteringService: Sendable {
     }
 
     func resource(id: String, now: Date) async throws -> MeteredResource? {
-        guard let s = try await subscriptions.subscription(id: id) else { return nil }
+        guard let s = try await subscriptions.facts(id: id) else { return nil }
         let plans = try await planDimensions(publisherId: s.publisherId, offerId: s.offerId, now: now)
-        let azure = cache.azureId(tenant: s.beneficiary.tenantId) { Self.azureSubscriptionId(tenantId: s.beneficiary.tenantId, digest: digest) }
-        return MeteredResource(subscriptionId: s.id,
-                               resourceUri: Self.resourceUri(subscriptionId: s.id, azureSubscriptionId: azure),
+        let names = cache.names(subscriptionId: s.id) {
+            let azure = Self.azureSubscriptionId(tenantId: s.beneficiaryTenantId, digest: digest)
+            return ResourceCache.Names(azureSubscriptionId: azure, resourceUri: Self.resourceUri(subscriptionId: s.id, azureSubscriptionId: azure))
+        }
+        return MeteredResource(subscriptionId: s.id, resourceUri: names.resourceUri,
                                publisherId: s.publisherId, offerId: s.offerId, planId: s.planId, status: s.status, canceledAt: s.canceledAt,
-                               azureSubscriptionId: azure, dimensions: plans[s.planId] ?? [])
+                               azureSubscriptionId: names.azureSubscriptionId, dimensions: plans[s.planId] ?? [])
     }
 
     /// The subscription ID a resourceUri names (the SaaS form ends in the subscription ID).

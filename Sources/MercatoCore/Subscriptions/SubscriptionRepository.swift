@@ -37,6 +37,9 @@ public struct SubscriptionAggregate: Sendable {
 public protocol SubscriptionRepository: Sendable {
     func create(_ subscription: Subscription, token: PurchaseToken, audit: AuditEntry) async throws
     func subscription(id: String) async throws -> Subscription?
+    /// What metering reads of a subscription, as one shared snapshot (hot path: spec-saas §7, up to 25 lookups per
+    /// batch). The default copies it out of `subscription(id:)`; a caching repository hands out its cached snapshot.
+    func facts(id: String) async throws -> SubscriptionFacts?
     /// A publisher's subscriptions in creation order, after the (created, id) cursor.
     func page(publisherId: String, after cursor: SubscriptionCursor?, limit: Int) async throws -> [Subscription]
     func subscriptions(customerTenantId: String) async throws -> [Subscription]
@@ -58,6 +61,35 @@ public protocol SubscriptionRepository: Sendable {
     func nextDueTime(after: Date) async throws -> Date?
     func paymentFailing(customerTenantId: String) async throws -> Bool
     func setPaymentFailing(customerTenantId: String, failing: Bool, audit: AuditEntry) async throws
+}
+
+extension SubscriptionRepository {
+    public func facts(id: String) async throws -> SubscriptionFacts? {
+        try await subscription(id: id).map(SubscriptionFacts.init)
+    }
+}
+
+/// The fields of a subscription that the metering checks read (spec-saas §7.4), immutable and shared: handing out
+/// one reference costs one retain, where copying a `Subscription` (some twenty strings) cost a retain and a release
+/// per field on every event of a batch (perf, session 9).
+public final class SubscriptionFacts: Sendable {
+    public let id: String
+    public let publisherId: String
+    public let offerId: String
+    public let planId: String
+    public let status: SubscriptionStatus
+    public let canceledAt: Date?
+    public let beneficiaryTenantId: String
+
+    public init(_ s: Subscription) {
+        id = s.id
+        publisherId = s.publisherId
+        offerId = s.offerId
+        planId = s.planId
+        status = s.status
+        canceledAt = s.canceledAt
+        beneficiaryTenantId = s.beneficiary.tenantId
+    }
 }
 
 /// Position in a publisher's subscription list (opaque on the wire).

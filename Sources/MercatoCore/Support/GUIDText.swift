@@ -3,17 +3,20 @@
 /// (GUIDTextTests); this accepts only the strict form. Checks only; callers that need the value still use `UUID`.
 public enum GUIDText {
     public static func isWellFormed<S: StringProtocol>(_ text: S) -> Bool {
-        var count = 0
-        for byte in text.utf8 {
-            switch count {
-            case 8, 13, 18, 23:
+        // In place when the bytes are contiguous (native strings and their substrings): no UTF8View iteration.
+        if let result = text.utf8.withContiguousStorageIfAvailable({ isWellFormed(bytes: $0) }) { return result }
+        return isWellFormed(bytes: text.utf8)
+    }
+
+    static func isWellFormed<C: Collection<UInt8>>(bytes: C) -> Bool {
+        guard bytes.count == 36 else { return false }
+        for (i, byte) in bytes.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard byte == UInt8(ascii: "-") else { return false }
-            default:
+            } else {
                 guard Hex.value(byte) != nil else { return false }
             }
-            count += 1
-            if count > 36 { return false }
         }
-        return count == 36
+        return true
     }
 }
