@@ -88,14 +88,16 @@ public struct UsageRecord: Sendable, Equatable, Codable {
 }
 
 /// The outcome of one event.
-public struct UsageOutcome: Sendable, Equatable {
-    public var input: UsageEventInput
-    public var status: UsageStatus
+/// Immutable and shared: a batch's outcomes pass from the service to the response writer by reference (copying the
+/// record and input inside each outcome was ~4% of a batch's CPU, perf session 9).
+public final class UsageOutcome: Sendable, Equatable {
+    public let input: UsageEventInput
+    public let status: UsageStatus
     /// The stored record: the new one (Accepted) or the originally accepted one (Duplicate).
-    public var record: UsageRecord?
-    public var message: String?
-    public var target: String?
-    public var resourceIdResolved: String?
+    public let record: UsageRecord?
+    public let message: String?
+    public let target: String?
+    public let resourceIdResolved: String?
 
     public init(input: UsageEventInput, status: UsageStatus, record: UsageRecord? = nil, message: String? = nil, target: String? = nil, resourceIdResolved: String? = nil) {
         self.input = input
@@ -104,6 +106,11 @@ public struct UsageOutcome: Sendable, Equatable {
         self.message = message
         self.target = target
         self.resourceIdResolved = resourceIdResolved
+    }
+
+    public static func == (a: UsageOutcome, b: UsageOutcome) -> Bool {
+        a.input == b.input && a.status == b.status && a.record == b.record && a.message == b.message && a.target == b.target
+            && a.resourceIdResolved == b.resourceIdResolved
     }
 }
 
