@@ -170,12 +170,16 @@ private final class UsageWriterLock {
 
     init(path: String) throws {
         let lockPath = path + "-usage.lock"
-        descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw SQLiteUsageWriterError.sqlite("open lock file", errno, lockPath) }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
+        // `descriptor` is set only once the lock is held: a class whose init throws after every stored property is set
+        // still runs its deinit, which closed the descriptor a second time — by then possibly another thread's newly
+        // opened file or socket (it broke a concurrent test's SQLite connection).
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SQLiteUsageWriterError.sqlite("open lock file", errno, lockPath) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
             throw ServiceUnavailable(reason: "another process writes the usage events of \(path) (only one mercato process may serve an SQLite database; use PostgreSQL for replicas)")
         }
+        descriptor = fd
     }
 
     deinit { close(descriptor) }

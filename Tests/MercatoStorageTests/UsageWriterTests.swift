@@ -198,6 +198,39 @@ struct UsageWriterTests {
         try await reopened.close()
     }
 
+    @Test("a refused lock closes its own descriptor once: other threads' files stay open")
+    func refusedLockClosesOnce() async throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        let db = try await Self.openMigrated(path)
+        try db.claimUsageWriter()
+        let other = path + "-other"
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        // One thread is refused the lock again and again while another opens and closes a file: the refused attempt
+        // used to close its descriptor twice, and the second close could land on the other thread's newly opened file.
+        let lost = LockedCounter()
+        let stop = LockedCounter()
+        let opener = Thread {
+            while stop.value == 0 {
+                let fd = open(other, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { continue }
+                var info = stat()
+                if fstat(fd, &info) != 0 { lost.increment() }
+                if close(fd) != 0 { lost.increment() }
+            }
+            stop.increment()
+        }
+        opener.start()
+        for _ in 0..<20_000 {
+            let second = SQLiteUsageWriter(path: path, gate: try #require(db.writeGate))
+            #expect(throws: ServiceUnavailable.self) { try second.claim() }
+        }
+        stop.increment()
+        while stop.value < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(lost.value == 0)
+        try await db.close()
+    }
+
     @Test("claimUsageWriter takes the lock before any event (a second server stops at start); stop() releases it")
     func claimAtStart() async throws {
         let path = Self.temporaryPath()
@@ -289,4 +322,12 @@ struct UsageWriterTests {
         #expect(count == 4_000)
         try await db.close()
     }
+}
+
+/// A counter shared with a plain thread.
+private final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }
