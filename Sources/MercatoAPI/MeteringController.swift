@@ -56,7 +56,10 @@ public struct MeteringController: Sendable {
                     e.quantity = nil
                     e.quantityText = nil
                 case let .number(text):
-                    if let q = Decimal(decimalText: text), q.isFinite {
+                    if let plain = PlainDecimal(text) { // most quantities: read without Decimal's parser
+                        e.quantity = plain.decimal
+                        e.quantityText = text
+                    } else if let q = Decimal(decimalText: text), q.isFinite {
                         e.quantity = q
                         e.quantityText = text
                     } else {

@@ -45,6 +45,9 @@ struct DecimalTextTests {
             }
             #expect(plain.text == decimal.description, "\(literal)")
             #expect(plain.micros == DailyUsage.micros(decimal), "\(literal)")
+            #expect(plain.decimal == decimal, "\(literal)")
+            #expect(plain.decimal.description == decimal.description, "\(literal)")
+            #expect(NSDecimalNumber(decimal: plain.decimal).stringValue == NSDecimalNumber(decimal: decimal).stringValue, "\(literal)")
         }
     }
 }

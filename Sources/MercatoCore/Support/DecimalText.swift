@@ -63,5 +63,16 @@ public struct PlainDecimal: Sendable, Equatable {
         text = String(integer) + "." + decimals
     }
 
+    /// The value as `Decimal(string:)` stores it (compact: no trailing zeros in the mantissa), without its parser.
+    public var decimal: Decimal {
+        var mantissa = micros
+        var exponent = -6
+        while exponent < 0 && mantissa % 10 == 0 {
+            mantissa /= 10
+            exponent += 1
+        }
+        return Decimal(sign: .plus, exponent: exponent, significand: Decimal(mantissa))
+    }
+
     private static let powersOfTen: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
 }
