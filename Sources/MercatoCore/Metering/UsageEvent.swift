@@ -55,6 +55,7 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     public var resourceUri: String?
     public var dimension: String
     public var quantity: Decimal
+    /// The quantity as the client wrote it; `quantity` is its value (the SQLite usage writer stores from this text).
     public var quantityText: String
     public var effectiveStartTime: String
     public var effectiveAt: Date
