@@ -115,12 +115,13 @@ struct UsageRowsInsert: SQLExpression {
     let records: ArraySlice<UsageRecord>
 
     func serialize(to s: inout SQLSerializer) {
+        let quantities = records.map(\.storedQuantity)
         s.write("INSERT INTO usage_events (\(SQLUsageRepository.columns)) SELECT h, r, d, e, q, qt, est, ea, pl, pu, o, mt, NULLIF(uri, ''), az, 'Submitted', qm FROM unnest(")
         s.write(bind: records.map(\.hour)); s.write("::bigint[], ")
         s.write(bind: records.map(\.resourceId)); s.write("::text[], ")
         s.write(bind: records.map(\.dimension)); s.write("::text[], ")
         s.write(bind: records.map(\.usageEventId)); s.write("::text[], ")
-        s.write(bind: records.map { "\($0.quantity)" }); s.write("::text[], ")
+        s.write(bind: quantities.map(\.text)); s.write("::text[], ")
         s.write(bind: records.map(\.quantityText)); s.write("::text[], ")
         s.write(bind: records.map(\.effectiveStartTime)); s.write("::text[], ")
         s.write(bind: records.map(\.effectiveAt.millis)); s.write("::bigint[], ")
@@ -130,7 +131,7 @@ struct UsageRowsInsert: SQLExpression {
         s.write(bind: records.map(\.messageTime.millis)); s.write("::bigint[], ")
         s.write(bind: records.map { $0.resourceUri ?? "" }); s.write("::text[], ")
         s.write(bind: records.map(\.azureSubscriptionId)); s.write("::text[], ")
-        s.write(bind: records.map { DailyUsage.micros($0.quantity) }); s.write("::bigint[]")
+        s.write(bind: quantities.map(\.micros)); s.write("::bigint[]")
         s.write(") AS u(h, r, d, e, q, qt, est, ea, pl, pu, o, mt, uri, az, qm) ON CONFLICT (hour, resource_id, dimension) DO NOTHING RETURNING usage_event_id")
     }
 }

@@ -282,12 +282,12 @@ private final class UsageConnection {
             // Two keys with one hash (practically never): ask the table.
             if let exact = try rowidByKey(r) { return try row(exact) }
         }
-        let plain = PlainDecimal(r.quantityText) // the quantity's text and millionths without Decimal's arithmetic
+        let quantity = r.storedQuantity
         bind(insert, 1, r.hour)
         bind(insert, 2, r.resourceId)
         bind(insert, 3, r.dimension)
         bind(insert, 4, r.usageEventId)
-        bind(insert, 5, plain?.text ?? "\(r.quantity)")
+        bind(insert, 5, quantity.text)
         bind(insert, 6, r.quantityText)
         bind(insert, 7, r.effectiveStartTime)
         bind(insert, 8, r.effectiveAt.millis)
@@ -297,7 +297,7 @@ private final class UsageConnection {
         bind(insert, 12, r.messageTime.millis)
         if let uri = r.resourceUri { bind(insert, 13, uri) } else { sqlite_nio_sqlite3_bind_null(insert, 13) }
         bind(insert, 14, r.azureSubscriptionId)
-        bind(insert, 15, plain?.micros ?? DailyUsage.micros(r.quantity))
+        bind(insert, 15, quantity.micros)
         let rc = sqlite_nio_sqlite3_step(insert)
         sqlite_nio_sqlite3_reset(insert)
         guard rc == SQLITE_DONE else { throw Self.error(db, "insert", rc) }

@@ -29,6 +29,18 @@ struct DecimalTextTests {
         #expect(PlainDecimal("000000000000001") != nil) // leading zeros are not significant digits
     }
 
+    @Test("a usage record stores plain quantities and others alike: Decimal's text and millionths")
+    func storedQuantity() throws {
+        func record(_ text: String) throws -> UsageRecord {
+            UsageRecord(usageEventId: "e", hour: 1, resourceId: "r", resourceUri: nil, dimension: "d", quantity: try #require(Decimal(decimalText: text)),
+                        quantityText: text, effectiveStartTime: "t", effectiveAt: Date(), planId: "p", publisherId: "pub", offerId: "o",
+                        messageTime: Date(), azureSubscriptionId: "a")
+        }
+        #expect(try record("1.50").storedQuantity == ("1.5", 1_500_000))
+        #expect(try record("1e3").storedQuantity == ("1000", 1_000_000_000)) // not plain: through Decimal
+        #expect(try record("1.1234565").storedQuantity == ("1.1234565", 1_123_456)) // half-even at millionths
+    }
+
     @Test("agrees with Decimal on random literals")
     func agreesWithDecimal() throws {
         var rng = SplitMix64(seed: 5)

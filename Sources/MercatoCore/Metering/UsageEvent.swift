@@ -88,6 +88,15 @@ public struct UsageRecord: Sendable, Equatable, Codable {
     }
 }
 
+extension UsageRecord {
+    /// The quantity as both stores keep it: `Decimal`'s text and millionths (plain literals through `PlainDecimal`,
+    /// without `Decimal`'s arithmetic).
+    public var storedQuantity: (text: String, micros: Int64) {
+        if let plain = PlainDecimal(quantityText) { return (plain.text, plain.micros) }
+        return ("\(quantity)", DailyUsage.micros(quantity))
+    }
+}
+
 /// The outcome of one event.
 /// Immutable and shared: a batch's outcomes pass from the service to the response writer by reference (copying the
 /// record and input inside each outcome was ~4% of a batch's CPU, perf session 9).
