@@ -92,30 +92,11 @@ public struct MeteringController: Sendable {
         return text
     }
 
-    /// `number(d)` for a decimal `d` read from `text`, without Foundation when the text is a plain decimal literal
-    /// ("1.50" → "1.5", "2" → "2.0", "007" → "7.0"): the metering responses echo every quantity.
+    /// `number(d)` for a decimal `d` read from `text`, without Foundation when the text is a plain literal
+    /// (`PlainDecimal`: "1.50" → "1.5", "2" → "2.0", "007" → "7.0"): the metering responses echo every quantity.
     static func number(_ d: Decimal, text: String) -> String {
-        var bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= 30 else { return number(d) }
-        let negative = bytes[0] == UInt8(ascii: "-")
-        if negative { bytes.removeFirst() }
-        guard let first = bytes.first, first != UInt8(ascii: "."), bytes.last != UInt8(ascii: ".") else { return number(d) }
-        var seenPoint = false
-        for b in bytes {
-            if b == UInt8(ascii: ".") {
-                if seenPoint { return number(d) }
-                seenPoint = true
-            } else if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) {
-                return number(d)
-            }
-        }
-        if seenPoint { while bytes.last == UInt8(ascii: "0") { bytes.removeLast() } }
-        if bytes.last == UInt8(ascii: ".") { bytes.removeLast() }
-        var start = 0
-        while start < bytes.count - 1, bytes[start] == UInt8(ascii: "0"), bytes[start + 1] != UInt8(ascii: ".") { start += 1 }
-        let isZero = bytes.count - start == 1 && bytes[start] == UInt8(ascii: "0")
-        if !bytes[start...].contains(UInt8(ascii: ".")) { bytes += [UInt8(ascii: "."), UInt8(ascii: "0")] } // bytes, not Foundation's String.contains
-        return (negative && !isZero ? "-" : "") + String(decoding: bytes[start...], as: UTF8.self)
+        guard let plain = PlainDecimal(text) else { return number(d) }
+        return plain.micros % 1_000_000 == 0 ? plain.text + ".0" : plain.text
     }
 
     static func event(_ r: UsageRecord, status: String, stamp: String? = nil) -> OrderedJSON {
