@@ -100,7 +100,7 @@ extension UsageRecord {
 /// The outcome of one event.
 /// Immutable and shared: a batch's outcomes pass from the service to the response writer by reference (copying the
 /// record and input inside each outcome was ~4% of a batch's CPU, perf session 9).
-public final class UsageOutcome: Sendable, Equatable {
+public final class UsageOutcome: Sendable {
     public let input: UsageEventInput
     public let status: UsageStatus
     /// The stored record: the new one (Accepted) or the originally accepted one (Duplicate).
@@ -116,11 +116,6 @@ public final class UsageOutcome: Sendable, Equatable {
         self.message = message
         self.target = target
         self.resourceIdResolved = resourceIdResolved
-    }
-
-    public static func == (a: UsageOutcome, b: UsageOutcome) -> Bool {
-        a.input == b.input && a.status == b.status && a.record == b.record && a.message == b.message && a.target == b.target
-            && a.resourceIdResolved == b.resourceIdResolved
     }
 }
 
