@@ -27,6 +27,8 @@ end
 local mode = os.getenv("MODE") or "batch"
 local plan = os.getenv("PLAN") or "bench"
 local dims = tonumber(os.getenv("DIMS") or "30")
+-- PATH_UNDER_TEST sends the single events elsewhere (bench/run: the bare POST baseline, same bytes).
+local single_path = os.getenv("PATH_UNDER_TEST") or "/api/usageEvent?api-version=2018-08-31"
 
 local function event(i)
   local n = #subs
@@ -44,7 +46,7 @@ function request()
   local base = mode == "single" and math.floor(tid * k / 10) or math.floor(k / 5 + tid * 2 * k / 5)
   if mode == "single" then
     counter = counter + 1
-    return wrk.format(nil, "/api/usageEvent?api-version=2018-08-31", nil, event(base + counter))
+    return wrk.format(nil, single_path, nil, event(base + counter))
   end
   local parts = {}
   for j = 1, 25 do

@@ -15,6 +15,12 @@ public func buildRouter(environment env: MercatoEnvironment) -> Router<MercatoRe
     HealthController(db: env.db).addRoutes(to: router)
     if env.configuration.benchRoutes {
         router.get("/bench/bare") { _, _ in "ok" }
+        // The POST twin reads its body the way the usage routes do (same 1 MiB bound), so bench/run can show what
+        // the framework alone costs for a request the size and shape of a usage event.
+        router.post("/bench/bare") { request, _ in
+            _ = try await request.body.collect(upTo: 1 << 20)
+            return "ok"
+        }
     }
     MetricsController(registry: env.metrics, token: env.configuration.metricsToken).addRoutes(to: router)
     EntraTokenController(issuer: env.tokenIssuer, keys: env.signingKeys, accounts: env.accounts, clock: env.tokenClock,

@@ -25,7 +25,8 @@ public struct MercatoConfiguration: Sendable {
     /// Sandbox mode: time travel, payment simulation and fault injection are available (issue 6). Turn it off for a
     /// marketplace that bills for real.
     public var sandbox: Bool = true
-    /// `GET /bench/bare` (a constant 200 with no auth, no database): the baseline of `bench/run`. Off by default.
+    /// `GET /bench/bare` and `POST /bench/bare` (a constant 200 with no auth, no database; the POST reads its body):
+    /// the baselines of `bench/run`. Off by default.
     public var benchRoutes: Bool = false
     /// PBKDF2 rounds for customer passwords (stored with each hash; tests lower it).
     public var passwordRounds: Int = 210_000
@@ -59,7 +60,7 @@ public struct MercatoConfiguration: Sendable {
         ("--metrics-token", "MERCATO_METRICS_TOKEN", "(none: /metrics open)", "bearer token required by /metrics"),
         ("--contributor-roles", "MERCATO_CONTRIBUTOR_ROLES", "false", "give Business/Financial contributor and Marketer their '(if enabled)' grants"),
         ("--no-workers", "MERCATO_WORKERS", "true", "run the background workers (publishing, subscription lifecycle) in this process"),
-        ("—", "MERCATO_BENCH_ROUTES", "false", "serve GET /bench/bare, the benchmark's bare baseline route"),
+        ("—", "MERCATO_BENCH_ROUTES", "false", "serve GET and POST /bench/bare, the benchmark's bare baseline routes"),
         ("—", "MERCATO_PASSWORD_ROUNDS", "210000", "PBKDF2-SHA256 rounds for new customer password hashes (at least 1000)"),
         ("—", "MERCATO_SANDBOX", "true", "sandbox mode: time travel, payment simulation and fault injection via /api/admin and the CLI"),
     ]

@@ -87,4 +87,34 @@ struct HealthAndRequestIDTests {
             }
         }
     }
+
+    @Test("the bench baselines exist only when MERCATO_BENCH_ROUTES is on; the POST reads and bounds its body")
+    func benchRoutes() async throws {
+        try await withTestEnvironment { env in
+            try await buildApplication(environment: env).test(.router) { client in
+                try await client.execute(uri: "/bench/bare", method: .get) { response in
+                    #expect(response.status == .notFound)
+                }
+                try await client.execute(uri: "/bench/bare", method: .post, body: ByteBuffer(string: "{}")) { response in
+                    #expect(response.status == .notFound)
+                }
+            }
+        }
+        try await withTestEnvironment(configure: { $0.benchRoutes = true }) { env in
+            try await buildApplication(environment: env).test(.router) { client in
+                try await client.execute(uri: "/bench/bare", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "ok")
+                }
+                try await client.execute(uri: "/bench/bare", method: .post, body: ByteBuffer(string: #"{"quantity":1.5}"#)) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == "ok")
+                }
+                // Over the 1 MiB bound the usage routes share: refused, not read to the end.
+                try await client.execute(uri: "/bench/bare", method: .post, body: ByteBuffer(repeating: 0x20, count: (1 << 20) + 1)) { response in
+                    #expect(response.status == .contentTooLarge)
+                }
+            }
+        }
+    }
 }
