@@ -6,6 +6,7 @@ import SQLKit
 public struct SQLCatalogRepository: CatalogRepository {
     let db: Database
     let audit: SQLAuditLog
+    let documents = OfferDocumentCache()
 
     public init(db: Database, audit: SQLAuditLog) {
         self.db = db
@@ -54,15 +55,15 @@ public struct SQLCatalogRepository: CatalogRepository {
     }
 
     public func offer(publisherId: String, offerId: String) async throws -> OfferRecord? {
-        try await db.sql.raw("SELECT * FROM offers WHERE publisher_id = \(bind: publisherId) AND offer_id = \(bind: offerId)").first().map(Self.record)
+        try await db.sql.raw("SELECT * FROM offers WHERE publisher_id = \(bind: publisherId) AND offer_id = \(bind: offerId)").first().map(record)
     }
 
     public func offers(publisherId: String) async throws -> [OfferRecord] {
-        try await db.sql.raw("SELECT * FROM offers WHERE publisher_id = \(bind: publisherId) ORDER BY offer_id").all().map(Self.record)
+        try await db.sql.raw("SELECT * FROM offers WHERE publisher_id = \(bind: publisherId) ORDER BY offer_id").all().map(record)
     }
 
     public func publishedOffers() async throws -> [OfferRecord] {
-        try await db.sql.raw("SELECT * FROM offers WHERE live_json IS NOT NULL OR preview_json IS NOT NULL ORDER BY publisher_id, offer_id").all().map(Self.record)
+        try await db.sql.raw("SELECT * FROM offers WHERE live_json IS NOT NULL OR preview_json IS NOT NULL ORDER BY publisher_id, offer_id").all().map(record)
     }
 
     public func update(_ r: OfferRecord, expectedVersion: Int64, history: [OfferHistoryEvent], audit entry: AuditEntry?) async throws -> OfferRecord {
@@ -132,14 +133,18 @@ public struct SQLCatalogRepository: CatalogRepository {
         }
     }
 
-    static func record(_ row: any SQLRow) throws -> OfferRecord {
-        OfferRecord(
-            publisherId: try row.decode(column: "publisher_id", as: String.self), offerId: try row.decode(column: "offer_id", as: String.self),
+    func record(_ row: any SQLRow) throws -> OfferRecord {
+        let publisherId = try row.decode(column: "publisher_id", as: String.self), offerId = try row.decode(column: "offer_id", as: String.self)
+        func document(_ slot: OfferDocumentCache.Slot, _ text: String) throws -> Offer {
+            try documents.offer(.init(publisherId: publisherId, offerId: offerId, slot: slot), text: text) { try Self.decode(Offer.self, $0) }
+        }
+        return OfferRecord(
+            publisherId: publisherId, offerId: offerId,
             type: OfferType(rawValue: try row.decode(column: "type", as: String.self)) ?? .saas,
-            state: try decode(WorkflowState.self, try row.decode(column: "state_json", as: String.self)),
-            draft: try decode(Offer.self, try row.decode(column: "draft_json", as: String.self)),
-            preview: try row.decode(column: "preview_json", as: String?.self).map { try decode(Offer.self, $0) },
-            live: try row.decode(column: "live_json", as: String?.self).map { try decode(Offer.self, $0) },
+            state: try Self.decode(WorkflowState.self, try row.decode(column: "state_json", as: String.self)),
+            draft: try document(.draft, try row.decode(column: "draft_json", as: String.self)),
+            preview: try row.decode(column: "preview_json", as: String?.self).map { try document(.preview, $0) },
+            live: try row.decode(column: "live_json", as: String?.self).map { try document(.live, $0) },
             version: try row.decode(column: "version", as: Int64.self),
             createdAt: Date(millis: try row.decode(column: "created_at", as: Int64.self)),
             updatedAt: Date(millis: try row.decode(column: "updated_at", as: Int64.self)))
